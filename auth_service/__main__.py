@@ -1,0 +1,99 @@
+"""`python -m auth_service`: serve, manage keys, set a user's tier."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from auth_service.settings import AuthSettings
+from shared.settings import SettingsError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from auth_service.app import create_app
+
+    settings = AuthSettings.from_env()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        # Forwarding headers are read by the app, and only from TRUSTED_PROXIES.
+        proxy_headers=False,
+        server_header=False,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from auth_service.keys import KeyRing, ensure_key, generate_key
+
+    folder = Path(args.dir) if args.dir else AuthSettings.from_env().keys_dir
+    if args.action == "generate":
+        print(f"created {generate_key(folder, bits=args.bits)}")
+    elif args.action == "ensure":
+        path = ensure_key(folder, bits=args.bits)
+        print(f"created {path}" if path else f"a key already exists in {folder}")
+    else:
+        ring = KeyRing.load(folder)
+        for key in ring.keys:
+            marker = "signing" if key is ring.signing else "published"
+            print(f"{key.kid}  {key.path.name}  {marker}")
+    return 0
+
+
+def _set_tier(args: argparse.Namespace) -> int:
+    from auth_service.store import SQLAccountStore
+    from shared.db import create_engine
+    from shared.usernames import canonical_username
+
+    async def run() -> bool:
+        store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
+        try:
+            await store.create_schema()
+            return await store.set_tier(canonical_username(args.username), args.tier)
+        finally:
+            await store.close()
+
+    if not asyncio.run(run()):
+        print(f"no such user: {args.username}", file=sys.stderr)
+        return 1
+    print(f"{args.username} is now {args.tier}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m auth_service", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the auth service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=_serve)
+    keys = sub.add_parser("keys", help="manage signing keys")
+    keys.add_argument("action", choices=["generate", "ensure", "list"])
+    keys.add_argument("--dir", help="keys folder (default: KEYS_DIR or ./keys)")
+    keys.add_argument("--bits", type=int, default=2048)
+    keys.set_defaults(func=_keys)
+    tier = sub.add_parser("set-tier", help="make a user free or premium")
+    tier.add_argument("username")
+    tier.add_argument("tier", choices=["free", "premium"])
+    tier.set_defaults(func=_set_tier)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

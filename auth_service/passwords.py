@@ -1,0 +1,76 @@
+"""Password hashing with argon2id, off the event loop, with no user-existence timing leak."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+import anyio
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from shared.errors import UnprocessableContent
+
+__all__ = ["OWASP_PARAMETERS", "PasswordPolicyError", "Passwords"]
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+OWASP_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+MIN_LENGTH = 8
+MAX_LENGTH = 1024
+
+
+class PasswordPolicyError(UnprocessableContent):
+    """The password is shorter than 8 or longer than 1024 characters."""
+
+
+def normalise(password: str) -> str:
+    """NFKC, as NIST SP 800-63B advises, so one password typed two ways is one password."""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        raise PasswordPolicyError("password must be 8 to 1024 characters")
+    return unicodedata.normalize("NFKC", password)
+
+
+class Passwords:
+    """Hashes and checks passwords in worker threads, a bounded number at a time."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 4,
+        time_cost: int = OWASP_PARAMETERS["time_cost"],
+        memory_cost: int = OWASP_PARAMETERS["memory_cost"],
+        parallelism: int = OWASP_PARAMETERS["parallelism"],
+    ) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost,
+            memory_cost=memory_cost,
+            parallelism=parallelism,
+            type=Type.ID,
+        )
+        # Each hash holds memory_cost KiB: bound how many run at once.
+        self._limiter = anyio.CapacityLimiter(concurrency)
+        # Checked when the user does not exist, so that answer costs what a wrong one does.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(32))
+
+    async def hash(self, password: str) -> str:
+        normalised = normalise(password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, normalised, limiter=self._limiter)
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        """True if `password` matches; with no stored hash, spend the same time and say False."""
+        try:
+            normalised = normalise(password)
+        except PasswordPolicyError:
+            normalised = password[:MAX_LENGTH]
+        target = stored_hash if stored_hash is not None else self._dummy_hash
+        ok = await anyio.to_thread.run_sync(self._check, target, normalised, limiter=self._limiter)
+        return ok and stored_hash is not None
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(stored_hash)
+
+    def _check(self, stored_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False

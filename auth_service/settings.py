@@ -1,0 +1,69 @@
+"""The auth booth's settings: read once from the environment, frozen, validated."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.settings import (
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
+
+__all__ = ["AuthSettings"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Every setting of the auth service; `from_env` documents the variable for each."""
+
+    issuer: str = "http://127.0.0.1:8001"
+    audience: str = "lanyard-vending"
+    client_id: str = "lanyard-web"
+    keys_dir: Path = Path("keys")
+    database_url: str = field(default="sqlite+aiosqlite:///data/auth.db", repr=False)
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 14 * 24 * 3600
+    jwks_max_age: int = 300
+    default_scopes: tuple[str, ...] = ("cats:read", "cats:write")
+    throttle_user_failures: int = 5
+    throttle_ip_failures: int = 50
+    throttle_window: int = 900
+    throttle_lockout: int = 900
+    trusted_proxies: tuple[Network, ...] = ()
+    cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
+    hash_concurrency: int = 4
+    reserved_usernames: frozenset[str] = field(
+        default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AuthSettings:
+        env = os.environ if env is None else env
+        data_dir = env_str(env, "DATA_DIR", "data")
+        return cls(
+            issuer=env_str(env, "ISSUER", "http://127.0.0.1:8001").rstrip("/"),
+            audience=env_str(env, "AUDIENCE", "lanyard-vending"),
+            client_id=env_str(env, "CLIENT_ID", "lanyard-web"),
+            keys_dir=Path(env_str(env, "KEYS_DIR", "keys")),
+            database_url=env_str(env, "DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/auth.db"),
+            access_token_ttl=env_int(env, "ACCESS_TOKEN_TTL", 900, minimum=60, maximum=3600),
+            refresh_token_ttl=env_int(env, "REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=300),
+            jwks_max_age=env_int(env, "JWKS_MAX_AGE", 300, minimum=0, maximum=86400),
+            default_scopes=env_list(env, "DEFAULT_SCOPES", ("cats:read", "cats:write")),
+            throttle_user_failures=env_int(env, "THROTTLE_USER_FAILURES", 5, minimum=1),
+            throttle_ip_failures=env_int(env, "THROTTLE_IP_FAILURES", 50, minimum=1),
+            throttle_window=env_int(env, "THROTTLE_WINDOW", 900, minimum=1),
+            throttle_lockout=env_int(env, "THROTTLE_LOCKOUT", 900, minimum=1),
+            trusted_proxies=env_networks(env, "TRUSTED_PROXIES"),
+            cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
+            hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
+        )

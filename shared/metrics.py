@@ -1,0 +1,81 @@
+"""Prometheus metrics: one registry per app, requests counted by route template."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest as _generate_latest
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["HTTPMetrics", "MetricsMiddleware", "metrics_response"]
+
+
+class HTTPMetrics:
+    """The request counters and latency histogram of one service."""
+
+    def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.requests = Counter(
+            "lanyard_http_requests",
+            "HTTP requests served, by route template, method and status.",
+            ["service", "route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "lanyard_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template.",
+            ["service", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+        self.service = service
+
+    def render(self) -> bytes:
+        return _generate_latest(self.registry)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class MetricsMiddleware:
+    """Counts every HTTP request; unmatched paths share one label so cardinality stays bounded."""
+
+    def __init__(self, app: ASGIApp, metrics: HTTPMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
+            self.metrics.requests.labels(
+                self.metrics.service,
+                template or "<unmatched>",
+                scope["method"] if scope["method"] in _METHODS else "OTHER",
+                str(status),
+            ).inc()
+            self.metrics.latency.labels(self.metrics.service, template or "<unmatched>").observe(
+                time.perf_counter() - started
+            )
+
+
+def metrics_response(metrics: HTTPMetrics) -> Response:
+    """The Prometheus text exposition of `metrics`."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,128 @@
+"""Helpers for reading settings once, from one mapping, failing loudly by variable name."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = [
+    "Secret",
+    "SettingsError",
+    "env_bool",
+    "env_choice",
+    "env_float",
+    "env_int",
+    "env_list",
+    "env_networks",
+    "env_str",
+]
+
+Env = Mapping[str, str]
+_TRUE: Final = {"1", "true", "yes", "on"}
+_FALSE: Final = {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or an exception."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def env_str(env: Env, name: str, default: str | None = None) -> str:
+    value = env.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise SettingsError(f"{name} is required")
+        return default
+    return value
+
+
+def env_int(
+    env: Env, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise SettingsError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def env_float(
+    env: Env, name: str, default: float, *, minimum: float = 0.0, maximum: float | None = None
+) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum or (maximum is not None and value > maximum):
+        raise SettingsError(f"{name} is out of range: {raw!r}")
+    return value
+
+
+def env_bool(env: Env, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_choice(env: Env, name: str, default: str, choices: frozenset[str]) -> str:
+    value = env_str(env, name, default).lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def env_list(env: Env, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def env_networks(
+    env: Env, name: str, default: tuple[str, ...] = ()
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of IP addresses or CIDR networks."""
+    networks = []
+    for item in env_list(env, name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(f"{name} has an invalid address or network: {item!r}") from None
+    return tuple(networks)

@@ -1,0 +1,179 @@
+"""`create_app`: the vending machine wired from its settings, real collaborators by default."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shared.db import create_engine
+from shared.errors import problem_handlers, problem_response
+from shared.http import SecurityHeadersMiddleware
+from shared.jwks import CachePolicy, JWKSCache
+from shared.metrics import HTTPMetrics, MetricsMiddleware
+from shared.tokens import TokenVerifier
+from vending_service.auth import BearerBackend, BearerError, bearer_error
+from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
+from vending_service.machine import Machine
+from vending_service.pictures import Picture, PictureStore, SQLPictureStore
+from vending_service.quota import QuotaExceeded, QuotaStore, SQLQuotaStore
+from vending_service.routes import routes
+from vending_service.settings import VendingSettings
+
+__all__ = ["create_app"]
+
+Catalogue = Callable[[int], Iterable[CatalogueCat]]
+
+
+def _quota_exceeded(clock: Callable[[], float]) -> Callable[[Request, Exception], Any]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, QuotaExceeded)
+        quota, now = exc.quota, clock()
+        headers = {"Retry-After": str(quota.seconds_to_reset(now)), **quota.headers(now)}
+        return problem_response(
+            429,
+            "Too Many Requests",
+            f"the daily quota allows {quota.remaining} more picture(s) until "
+            f"{quota.as_dict()['resets_at']}; this request asked for {exc.requested}",
+            headers=headers,
+            requested=exc.requested,
+            **quota.as_dict(),
+        )
+
+    return handler
+
+
+async def _bearer_error(request: Request, exc: Exception) -> Response:
+    return bearer_error(request, exc)
+
+
+async def _seed_catalogue(store: PictureStore, catalogue: Catalogue, size: int) -> None:
+    if await store.catalogue_size(CATALOGUE_OWNER) >= size:
+        return
+
+    def draw() -> list[tuple[Picture, bytes]]:
+        created = time.time()
+        return [
+            (
+                Picture(
+                    id=cat.id,
+                    title=cat.title,
+                    owner=CATALOGUE_OWNER,
+                    visibility="public",
+                    content_type="image/png",
+                    width=cat.width,
+                    height=cat.height,
+                    created_at=created,
+                ),
+                cat.image,
+            )
+            for cat in catalogue(size)
+        ]
+
+    await store.add_catalogue(await anyio.to_thread.run_sync(draw))
+
+
+def create_app(
+    settings: VendingSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    pictures: PictureStore | None = None,
+    quotas: QuotaStore | None = None,
+    catalogue: Catalogue = iter_catalogue,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """The vending service. `transport` carries its JWKS fetches (tests pass a fake)."""
+    settings = settings or VendingSettings.from_env()
+    metrics = HTTPMetrics("vending")
+    policy = CachePolicy(
+        miss_cooldown=settings.jwks_cooldown,
+        timeout=settings.jwks_timeout,
+        min_ttl=settings.jwks_min_ttl,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        engine = None
+        picture_store, quota_store = pictures, quotas
+        if picture_store is None or quota_store is None:
+            engine = create_engine(settings.database_url)
+        if picture_store is None:
+            assert engine is not None
+            sql_pictures = SQLPictureStore(engine)
+            await sql_pictures.create_schema()
+            picture_store = sql_pictures
+        if quota_store is None:
+            assert engine is not None
+            sql_quotas = SQLQuotaStore(engine)
+            await sql_quotas.create_schema(clock())
+            quota_store = sql_quotas
+        await _seed_catalogue(picture_store, catalogue, settings.catalogue_size)
+        async with httpx.AsyncClient(
+            transport=transport,
+            headers={"User-Agent": "lanyard-vending"},
+            follow_redirects=False,
+            trust_env=False,
+        ) as client:
+            jwks = JWKSCache(settings.jwks_url, client=client, policy=policy)
+            verifier = TokenVerifier(
+                jwks,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                leeway=settings.leeway,
+                max_lifetime=settings.max_token_lifetime,
+                cache_size=settings.token_cache_size,
+                clock=clock,
+            )
+            await jwks.start()
+            machine = Machine(settings, pictures=picture_store, quotas=quota_store, clock=clock)
+            try:
+                yield {"machine": machine, "jwks": jwks, "verifier": verifier, "metrics": metrics}
+            finally:
+                await jwks.aclose()
+                if engine is not None:
+                    await engine.dispose()
+
+    handlers = problem_handlers()
+    handlers[QuotaExceeded] = _quota_exceeded(clock)
+    handlers[BearerError] = _bearer_error
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=handlers,
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+                expose_headers=[
+                    "Retry-After",
+                    "RateLimit",
+                    "RateLimit-Policy",
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                    "WWW-Authenticate",
+                    "Location",
+                ],
+                max_age=600,
+            ),
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerBackend(),
+                on_error=bearer_error,
+            ),
+        ],
+    )

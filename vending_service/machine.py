@@ -1,0 +1,115 @@
+"""The vending machine's service layer: vend, show, upload, share. No HTTP here."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+
+from shared.errors import NotFound, UnprocessableContent
+from shared.tokens import AccessClaims
+from shared.usernames import canonical_username
+from vending_service.images import check_image
+from vending_service.pictures import Picture, PictureStore
+from vending_service.quota import Quota, QuotaStore
+from vending_service.settings import VendingSettings
+
+__all__ = ["Machine", "Upload"]
+
+VISIBILITIES = frozenset({"public", "private"})
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    title: str
+    visibility: str
+    image: bytes
+
+
+def clean_title(raw: str) -> str:
+    title = unicodedata.normalize("NFC", raw).strip()
+    if not 1 <= len(title) <= 100:
+        raise UnprocessableContent("title must be 1 to 100 characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in title):
+        raise UnprocessableContent("title must not contain control or unassigned characters")
+    return title
+
+
+class Machine:
+    """Decides what a token holder may see, and charges their daily quota for it."""
+
+    def __init__(
+        self,
+        settings: VendingSettings,
+        *,
+        pictures: PictureStore,
+        quotas: QuotaStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.pictures = pictures
+        self.quotas = quotas
+        self.clock = clock
+
+    def _limit(self, caller: AccessClaims) -> int:
+        return self.settings.quota_limit(caller.tier)
+
+    async def vend(self, caller: AccessClaims, count: int) -> tuple[list[Picture], Quota]:
+        """`count` distinct pictures the caller may see, charged all-or-nothing."""
+        chosen = await self.pictures.sample_visible(caller.sub, count)
+        quota = await self.quotas.charge(caller.sub, len(chosen), self._limit(caller), self.clock())
+        return chosen, quota
+
+    async def show(self, caller: AccessClaims, picture_id: str) -> tuple[Picture, Quota]:
+        picture = await self.pictures.get_visible(picture_id, caller.sub)
+        if picture is None:
+            raise NotFound("no such picture")
+        quota = await self.quotas.charge(caller.sub, 1, self._limit(caller), self.clock())
+        return picture, quota
+
+    async def image(self, caller: AccessClaims, picture_id: str) -> tuple[str, bytes]:
+        found = await self.pictures.image(picture_id, caller.sub)
+        if found is None:
+            raise NotFound("no such picture")
+        return found
+
+    async def usage(self, caller: AccessClaims) -> Quota:
+        return await self.quotas.usage(caller.sub, self._limit(caller), self.clock())
+
+    async def upload(self, caller: AccessClaims, upload: Upload) -> Picture:
+        title = clean_title(upload.title)
+        if upload.visibility not in VISIBILITIES:
+            raise UnprocessableContent("visibility must be public or private")
+        checked = await anyio.to_thread.run_sync(
+            lambda: check_image(upload.image, max_pixels=self.settings.max_image_pixels)
+        )
+        picture = Picture(
+            id=secrets.token_urlsafe(12),
+            title=title,
+            owner=caller.sub,  # always the token's subject, never the request's say-so
+            visibility=upload.visibility,
+            content_type=checked.content_type,
+            width=checked.width,
+            height=checked.height,
+            created_at=self.clock(),
+        )
+        await self.pictures.add(picture, upload.image)
+        return picture
+
+    async def delete(self, caller: AccessClaims, picture_id: str) -> None:
+        if not await self.pictures.delete_own(picture_id, caller.sub):
+            raise NotFound("no such picture")
+
+    async def share(self, caller: AccessClaims, picture_id: str, raw_username: str) -> None:
+        username = canonical_username(raw_username)
+        if not await self.pictures.share(picture_id, caller.sub, username):
+            raise NotFound("no such picture")
+
+    async def unshare(self, caller: AccessClaims, picture_id: str, raw_username: str) -> None:
+        username = canonical_username(raw_username)
+        if not await self.pictures.unshare(picture_id, caller.sub, username):
+            raise NotFound("no such picture")

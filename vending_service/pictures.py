@@ -1,0 +1,234 @@
+"""Cat pictures and who may see them: the `PictureStore` port and its SQL adapter.
+
+Visible to a caller: public pictures, the caller's own, and those shared with the caller.
+A picture the caller may not see is reported exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
+
+from shared.db import ping
+
+__all__ = ["Picture", "PictureStore", "SQLPictureStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    id: str
+    title: str
+    owner: str
+    visibility: str
+    content_type: str
+    width: int
+    height: int
+    created_at: float
+
+    def record(self, image_url: str) -> dict[str, object]:
+        """The contract's picture record."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "owner": self.owner,
+            "visibility": self.visibility,
+            "image_url": image_url,
+            "width": self.width,
+            "height": self.height,
+            "created_at": datetime.fromtimestamp(self.created_at, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+        }
+
+
+class PictureStore(Protocol):
+    async def add(self, picture: Picture, image: bytes) -> None: ...
+    async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None: ...
+    async def catalogue_size(self, owner: str) -> int: ...
+    async def sample_visible(self, viewer: str, count: int) -> list[Picture]: ...
+    async def get_visible(self, picture_id: str, viewer: str) -> Picture | None: ...
+    async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None: ...
+    async def delete_own(self, picture_id: str, owner: str) -> bool: ...
+    async def share(self, picture_id: str, owner: str, username: str) -> bool: ...
+    async def unshare(self, picture_id: str, owner: str, username: str) -> bool: ...
+    async def ready(self) -> bool: ...
+
+
+metadata = MetaData()
+pictures = Table(
+    "pictures",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(100), nullable=False),
+    Column("owner", String(64), nullable=False, index=True),
+    Column("visibility", String(8), nullable=False, index=True),
+    Column("content_type", String(32), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+images = Table(
+    "picture_images",
+    metadata,
+    Column(
+        "picture_id", String(64), ForeignKey("pictures.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("data", LargeBinary, nullable=False),
+)
+shares = Table(
+    "picture_shares",
+    metadata,
+    Column("picture_id", String(64), ForeignKey("pictures.id", ondelete="CASCADE"), nullable=False),
+    Column("username", String(64), nullable=False, index=True),
+    PrimaryKeyConstraint("picture_id", "username"),
+)
+
+
+def _visible_to(viewer: str) -> ColumnElement[bool]:
+    shared_with = exists().where(
+        and_(shares.c.picture_id == pictures.c.id, shares.c.username == viewer)
+    )
+    return or_(pictures.c.visibility == "public", pictures.c.owner == viewer, shared_with)
+
+
+def _picture(row: object) -> Picture:
+    return Picture(**row._asdict())  # type: ignore[attr-defined]
+
+
+class SQLPictureStore:
+    """Pictures in SQLite (the embedded default) or PostgreSQL; images as blobs beside them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    async def add(self, picture: Picture, image: bytes) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(pictures).values(**_values(picture)))
+            await conn.execute(insert(images).values(picture_id=picture.id, data=image))
+
+    async def add_catalogue(self, items: list[tuple[Picture, bytes]]) -> None:
+        """Insert catalogue pictures that are not there yet; safe when replicas race."""
+        if not items:
+            return
+        dialect = self.engine.dialect.name
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                upsert(pictures).on_conflict_do_nothing(), [_values(p) for p, _ in items]
+            )
+            await conn.execute(
+                upsert(images).on_conflict_do_nothing(),
+                [{"picture_id": p.id, "data": data} for p, data in items],
+            )
+
+    async def catalogue_size(self, owner: str) -> int:
+        async with self.engine.connect() as conn:
+            count = await conn.execute(
+                select(func.count()).select_from(pictures).where(pictures.c.owner == owner)
+            )
+            return int(count.scalar() or 0)
+
+    async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
+        query = select(pictures).where(_visible_to(viewer)).order_by(func.random()).limit(count)
+        async with self.engine.connect() as conn:
+            return [_picture(row) for row in await conn.execute(query)]
+
+    async def get_visible(self, picture_id: str, viewer: str) -> Picture | None:
+        query = select(pictures).where(pictures.c.id == picture_id, _visible_to(viewer))
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _picture(row)
+
+    async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None:
+        query = (
+            select(pictures.c.content_type, images.c.data)
+            .join(images, images.c.picture_id == pictures.c.id)
+            .where(pictures.c.id == picture_id, _visible_to(viewer))
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else (str(row.content_type), bytes(row.data))
+
+    async def delete_own(self, picture_id: str, owner: str) -> bool:
+        async with self.engine.begin() as conn:
+            # Children first: SQLite enforces ON DELETE CASCADE only with foreign_keys on.
+            owned = select(pictures.c.id).where(
+                pictures.c.id == picture_id, pictures.c.owner == owner
+            )
+            await conn.execute(delete(shares).where(shares.c.picture_id.in_(owned)))
+            await conn.execute(delete(images).where(images.c.picture_id.in_(owned)))
+            result = await conn.execute(
+                delete(pictures).where(pictures.c.id == picture_id, pictures.c.owner == owner)
+            )
+        return bool(result.rowcount)
+
+    async def share(self, picture_id: str, owner: str, username: str) -> bool:
+        dialect = self.engine.dialect.name
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        owned = select(pictures.c.id, literal(username, String)).where(
+            pictures.c.id == picture_id, pictures.c.owner == owner
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                upsert(shares)
+                .from_select(["picture_id", "username"], owned)
+                .on_conflict_do_nothing()
+            )
+            found = await conn.execute(
+                select(pictures.c.id).where(pictures.c.id == picture_id, pictures.c.owner == owner)
+            )
+            return found.first() is not None
+
+    async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
+        owned = select(pictures.c.id).where(pictures.c.id == picture_id, pictures.c.owner == owner)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(shares).where(shares.c.picture_id.in_(owned), shares.c.username == username)
+            )
+            found = await conn.execute(owned)
+            return found.first() is not None
+
+    async def ready(self) -> bool:
+        return await ping(self.engine)
+
+
+def _values(picture: Picture) -> dict[str, object]:
+    return {
+        "id": picture.id,
+        "title": picture.title,
+        "owner": picture.owner,
+        "visibility": picture.visibility,
+        "content_type": picture.content_type,
+        "width": picture.width,
+        "height": picture.height,
+        "created_at": picture.created_at,
+    }

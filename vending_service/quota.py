@@ -1,0 +1,143 @@
+"""Daily quotas: pictures vended per user per UTC day, charged all-or-nothing.
+
+`QuotaStore` is the port; `SQLQuotaStore` keeps counters in SQLite or PostgreSQL with one
+conditional upsert per charge, so concurrent requests can never vend past the limit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["Quota", "QuotaExceeded", "QuotaStore", "SQLQuotaStore", "quota_day"]
+
+DAY = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """One user's standing for one UTC day."""
+
+    limit: int
+    used: int
+    resets_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def seconds_to_reset(self, now: float) -> int:
+        return max(1, math.ceil(self.resets_at.timestamp() - now))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "remaining": self.remaining,
+            "resets_at": self.resets_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def headers(self, now: float) -> dict[str, str]:
+        """RateLimit (IETF httpapi draft) and the older X-RateLimit-* headers."""
+        reset = self.seconds_to_reset(now)
+        return {
+            "RateLimit-Policy": f'"daily";q={self.limit};w={DAY}',
+            "RateLimit": f'"daily";r={self.remaining};t={reset}',
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(int(self.resets_at.timestamp())),
+        }
+
+
+class QuotaExceeded(Exception):
+    """Charging `requested` pictures would pass the day's limit; nothing was charged."""
+
+    def __init__(self, quota: Quota, requested: int) -> None:
+        super().__init__(f"quota exceeded: {quota.used}/{quota.limit}, asked {requested}")
+        self.quota = quota
+        self.requested = requested
+
+
+def quota_day(now: float) -> tuple[str, datetime]:
+    """The UTC day `now` falls in, and the instant it ends."""
+    moment = datetime.fromtimestamp(now, UTC)
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
+
+
+class QuotaStore(Protocol):
+    """Atomic per-user, per-day counters."""
+
+    async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
+        """Add `amount` if the total stays within `limit`, else raise `QuotaExceeded`."""
+        ...
+
+    async def usage(self, subject: str, limit: int, now: float) -> Quota: ...
+    async def ready(self) -> bool: ...
+
+
+metadata = MetaData()
+quota_usage = Table(
+    "quota_usage",
+    metadata,
+    Column("subject", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("used", Integer, nullable=False),
+    PrimaryKeyConstraint("subject", "day"),
+)
+
+# One statement: insert the first charge of the day, or add to the count only while the
+# sum stays within the limit. SQLite and PostgreSQL both take this as written.
+_CHARGE = text(
+    """
+    INSERT INTO quota_usage (subject, day, used) VALUES (:subject, :day, :amount)
+    ON CONFLICT (subject, day) DO UPDATE SET used = quota_usage.used + excluded.used
+    WHERE quota_usage.used + excluded.used <= :limit
+    RETURNING used
+    """
+)
+_USAGE = text("SELECT used FROM quota_usage WHERE subject = :subject AND day = :day")
+_PRUNE = text("DELETE FROM quota_usage WHERE day < :day")
+
+
+class SQLQuotaStore:
+    """Quotas in SQLite (the embedded default) or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create_schema(self, now: float) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            yesterday, _ = quota_day(now - DAY)
+            await conn.execute(_PRUNE, {"day": yesterday})
+
+    async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
+        day, resets_at = quota_day(now)
+        if amount > limit:
+            raise QuotaExceeded(await self.usage(subject, limit, now), amount)
+        async with self.engine.begin() as conn:
+            used = (
+                await conn.execute(
+                    _CHARGE, {"subject": subject, "day": day, "amount": amount, "limit": limit}
+                )
+            ).scalar()
+        if used is None:
+            raise QuotaExceeded(await self.usage(subject, limit, now), amount)
+        return Quota(limit, int(used), resets_at)
+
+    async def usage(self, subject: str, limit: int, now: float) -> Quota:
+        day, resets_at = quota_day(now)
+        async with self.engine.connect() as conn:
+            used = (await conn.execute(_USAGE, {"subject": subject, "day": day})).scalar()
+        return Quota(limit, int(used or 0), resets_at)
+
+    async def ready(self) -> bool:
+        from shared.db import ping
+
+        return await ping(self.engine)

@@ -1,0 +1,63 @@
+"""The vending machine's settings: read once from the environment, frozen, validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shared.settings import env_float, env_int, env_list, env_str
+
+__all__ = ["VendingSettings"]
+
+DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+
+
+@dataclass(frozen=True)
+class VendingSettings:
+    """Every setting of the vending service; `from_env` names the variable for each."""
+
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    issuer: str = "http://127.0.0.1:8001"
+    audience: str = "lanyard-vending"
+    leeway: float = 30.0
+    max_token_lifetime: int = 3600
+    jwks_cooldown: float = 30.0
+    jwks_timeout: float = 5.0
+    jwks_min_ttl: float = 30.0
+    database_url: str = field(default="sqlite+aiosqlite:///data/vending.db", repr=False)
+    quota_free: int = 300
+    quota_premium: int = 3000
+    catalogue_size: int = 120
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
+    token_cache_size: int = 10_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> VendingSettings:
+        env = os.environ if env is None else env
+        data_dir = env_str(env, "DATA_DIR", "data")
+        issuer = env_str(env, "ISSUER", "http://127.0.0.1:8001").rstrip("/")
+        return cls(
+            jwks_url=env_str(env, "JWKS_URL", f"{issuer}/.well-known/jwks.json"),
+            issuer=issuer,
+            audience=env_str(env, "AUDIENCE", "lanyard-vending"),
+            leeway=env_float(env, "LEEWAY", 30.0, maximum=300.0),
+            max_token_lifetime=env_int(env, "MAX_TOKEN_LIFETIME", 3600, minimum=60, maximum=86400),
+            jwks_cooldown=env_float(env, "JWKS_COOLDOWN", 30.0, minimum=1.0),
+            jwks_timeout=env_float(env, "JWKS_TIMEOUT", 5.0, minimum=0.1, maximum=60.0),
+            jwks_min_ttl=env_float(env, "JWKS_MIN_TTL", 30.0, minimum=1.0),
+            database_url=env_str(env, "DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/vending.db"),
+            quota_free=env_int(env, "QUOTA_FREE", 300, minimum=1),
+            quota_premium=env_int(env, "QUOTA_PREMIUM", 3000, minimum=1),
+            catalogue_size=env_int(env, "CATALOGUE_SIZE", 120, minimum=100, maximum=1000),
+            max_upload_bytes=env_int(
+                env, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=50 * 1024 * 1024
+            ),
+            cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
+            token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
+        )
+
+    def quota_limit(self, tier: str) -> int:
+        return self.quota_premium if tier == "premium" else self.quota_free
