@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from auth_service.app import create_app as create_auth_app
 from auth_service.keys import generate_key
@@ -72,14 +72,14 @@ def vending_settings(tmp_path: Path) -> VendingSettings:
 @pytest.fixture
 async def auth_app(
     auth_settings: AuthSettings, fast_passwords: Passwords, clock: FakeClock
-) -> AsyncIterator[Starlette]:
+) -> AsyncIterator[ASGIApp]:
     app = create_auth_app(auth_settings, passwords=fast_passwords, clock=clock)
     async with LifespanManager(app) as manager:
-        yield manager.app  # type: ignore[no-any-return]
+        yield manager.app
 
 
 @pytest.fixture
-async def auth_client(auth_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def auth_client(auth_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=auth_app, client=("198.51.100.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
         yield client
@@ -88,10 +88,10 @@ async def auth_client(auth_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def vending_app(
     vending_settings: VendingSettings,
-    auth_app: Starlette,
+    auth_app: ASGIApp,
     catalogue_cats: list[CatalogueCat],
     clock: FakeClock,
-) -> AsyncIterator[Starlette]:
+) -> AsyncIterator[ASGIApp]:
     """The vending service, fetching its JWKS from the in-process auth service."""
 
     def catalogue(count: int) -> Iterable[CatalogueCat]:
@@ -104,16 +104,11 @@ async def vending_app(
         clock=clock,
     )
     async with LifespanManager(app) as manager:
-        yield manager.app  # type: ignore[no-any-return]
+        yield manager.app
 
 
 @pytest.fixture
-async def vending_client(vending_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def vending_client(vending_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=vending_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://vending.test") as client:
         yield client
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

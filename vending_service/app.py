@@ -124,7 +124,7 @@ def create_app(
             follow_redirects=False,
             trust_env=False,
         ) as client:
-            jwks = JWKSCache(settings.jwks_url, client=client, policy=policy)
+            jwks = JWKSCache(settings.jwks_url, client=client, policy=policy, clock=clock)
             verifier = TokenVerifier(
                 jwks,
                 issuer=settings.issuer,

@@ -1,0 +1,49 @@
+# Lanyard: `make run` runs both services; `make test` passes the tests. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: run test test-unit test-integration test-e2e-local lint check lock clean
+
+$(VENV)/.runtime: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	touch $@
+
+## run: create the environment, a key if none, and start auth (8001) and vending (8002)
+run: $(VENV)/.runtime
+	$(BIN)/python tools/run_local.py
+
+## test: unit, integration and local end-to-end tests (real uvicorn processes)
+test: $(VENV)/.dev
+	$(PYTEST) tests/unit tests/integration tests/e2e/local
+
+test-unit: $(VENV)/.dev
+	$(PYTEST) tests/unit
+
+test-integration: $(VENV)/.dev
+	$(PYTEST) tests/integration
+
+test-e2e-local: $(VENV)/.dev
+	$(PYTEST) tests/e2e/local
+
+## lint: ruff and mypy --strict
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+## lock: re-pin dependencies with hashes (needs uv; the lock records no download addresses)
+lock:
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-header -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
