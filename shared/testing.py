@@ -72,7 +72,7 @@ class TokenMinter:
     def jwk(self) -> dict[str, str]:
         return public_jwk(self.key.public_key(), self.kid)
 
-    def claims(self, sub: str = "alice", **overrides: Any) -> dict[str, Any]:
+    def claims(self, sub: str | None = "alice", **overrides: Any) -> dict[str, Any]:
         now = int(self.clock())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -89,7 +89,7 @@ class TokenMinter:
 
     def mint(
         self,
-        sub: str = "alice",
+        sub: str | None = "alice",
         *,
         header: dict[str, Any] | None = None,
         **claims: Any,
