@@ -173,9 +173,11 @@ class JWKSCache:
         key = self._keys.get(kid)
         if key is not None:
             return key
-        if now - self._last_miss_fetch < self.policy.miss_cooldown:
-            return None
-        self._last_miss_fetch = now
+        if self._inflight is None:
+            if now - self._last_miss_fetch < self.policy.miss_cooldown:
+                return None
+            self._last_miss_fetch = now
+        # Concurrent misses join the fetch under way rather than fail while it runs.
         await self.refresh()
         return self._keys.get(kid)
 
@@ -208,7 +210,7 @@ class JWKSCache:
             if status != 200:
                 raise JWKSError(f"the JWKS answered {status}")
             keys = parse_jwks(body)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure must keep the last good keys
             self.failures += 1
             # Keep the last good keys; try again after the shortest lifetime.
             self._expires_at = self._clock() + self.policy.min_ttl

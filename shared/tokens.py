@@ -166,9 +166,15 @@ def _optional_number(claims: dict[str, Any], name: str) -> float | None:
     if name not in claims:
         return None
     value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidClaim(f"the access token's {name} claim must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a JSON integer too large for a float, e.g. 400 digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidClaim(f"the access token's {name} claim must be a number")
+    return number
 
 
 def _number(claims: dict[str, Any], name: str) -> float:
