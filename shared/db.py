@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["create_engine", "ping"]
+__all__ = ["create_engine", "create_redis", "ping"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +33,24 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # Short timeouts: a store that is down must answer 503 quickly, not hang a request.
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 3, "command_timeout": 10},
+    )
+
+
+def create_redis(url: str) -> Redis:
+    """A Redis client that fails fast when the server is away and reconnects by itself."""
+    return Redis.from_url(
+        url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=5,
+        retry_on_timeout=False,
+    )
 
 
 async def ping(engine: AsyncEngine) -> bool:
@@ -40,6 +58,6 @@ async def ping(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
         return False
     return True

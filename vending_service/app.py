@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -16,23 +18,26 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shared.db import create_engine
+from shared.db import create_engine, create_redis
 from shared.errors import problem_handlers, problem_response
 from shared.http import SecurityHeadersMiddleware
 from shared.jwks import CachePolicy, JWKSCache
 from shared.metrics import HTTPMetrics, MetricsMiddleware
+from shared.migrations import migrate
 from shared.tokens import TokenVerifier
 from vending_service.auth import BearerBackend, BearerError, bearer_error
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
 from vending_service.machine import Machine
 from vending_service.pictures import Picture, PictureStore, SQLPictureStore
 from vending_service.quota import QuotaExceeded, QuotaStore, SQLQuotaStore
+from vending_service.redis_quota import RedisQuotaStore
 from vending_service.routes import routes
 from vending_service.settings import VendingSettings
 
 __all__ = ["create_app"]
 
 Catalogue = Callable[[int], Iterable[CatalogueCat]]
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _quota_exceeded(clock: Callable[[], float]) -> Callable[[Request, Exception], Any]:
@@ -103,28 +108,34 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        engine = None
-        picture_store, quota_store = pictures, quotas
-        if picture_store is None or quota_store is None:
-            engine = create_engine(settings.database_url)
-        if picture_store is None:
-            assert engine is not None
-            sql_pictures = SQLPictureStore(engine)
-            await sql_pictures.create_schema()
-            picture_store = sql_pictures
-        if quota_store is None:
-            assert engine is not None
-            sql_quotas = SQLQuotaStore(engine)
-            await sql_quotas.create_schema(clock())
-            quota_store = sql_quotas
-        await _seed_catalogue(picture_store, catalogue, settings.catalogue_size)
-        async with httpx.AsyncClient(
-            transport=transport,
-            headers={"User-Agent": "lanyard-vending"},
-            follow_redirects=False,
-            trust_env=False,
-        ) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            picture_store, quota_store = pictures, quotas
+            if picture_store is None or (quota_store is None and not settings.redis_url):
+                engine = create_engine(settings.database_url)
+                stack.push_async_callback(engine.dispose)
+                await migrate(engine, MIGRATIONS, "alembic_version_vending")
+                if picture_store is None:
+                    picture_store = SQLPictureStore(engine)
+                if quota_store is None and not settings.redis_url:
+                    sql_quotas = SQLQuotaStore(engine)
+                    await sql_quotas.prune(clock())
+                    quota_store = sql_quotas
+            if quota_store is None:
+                assert settings.redis_url is not None
+                redis = create_redis(settings.redis_url)
+                stack.push_async_callback(redis.aclose)
+                quota_store = RedisQuotaStore(redis)
+            await _seed_catalogue(picture_store, catalogue, settings.catalogue_size)
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=transport,
+                    headers={"User-Agent": "lanyard-vending"},
+                    follow_redirects=False,
+                    trust_env=False,
+                )
+            )
             jwks = JWKSCache(settings.jwks_url, client=client, policy=policy, clock=clock)
+            stack.push_async_callback(jwks.aclose)
             verifier = TokenVerifier(
                 jwks,
                 issuer=settings.issuer,
@@ -136,12 +147,7 @@ def create_app(
             )
             await jwks.start()
             machine = Machine(settings, pictures=picture_store, quotas=quota_store, clock=clock)
-            try:
-                yield {"machine": machine, "jwks": jwks, "verifier": verifier, "metrics": metrics}
-            finally:
-                await jwks.aclose()
-                if engine is not None:
-                    await engine.dispose()
+            yield {"machine": machine, "jwks": jwks, "verifier": verifier, "metrics": metrics}
 
     handlers = problem_handlers()
     handlers[QuotaExceeded] = _quota_exceeded(clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import unicodedata
@@ -11,16 +12,18 @@ from dataclasses import dataclass
 import anyio
 
 from shared.errors import NotFound, UnprocessableContent
+from shared.stores import StoreUnavailable
 from shared.tokens import AccessClaims
 from shared.usernames import canonical_username
 from vending_service.images import check_image
 from vending_service.pictures import Picture, PictureStore
-from vending_service.quota import Quota, QuotaStore
+from vending_service.quota import Quota, QuotaStore, quota_day
 from vending_service.settings import VendingSettings
 
 __all__ = ["Machine", "Upload"]
 
 VISIBILITIES = frozenset({"public", "private"})
+log = logging.getLogger("lanyard.vending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +61,30 @@ class Machine:
     def _limit(self, caller: AccessClaims) -> int:
         return self.settings.quota_limit(caller.tier)
 
+    async def _charge(self, caller: AccessClaims, amount: int) -> Quota:
+        """Charge the caller's quota; when the quota store is down, refuse (503) or, in the
+        `open` failure mode, serve uncounted and say so in the log."""
+        try:
+            return await self.quotas.charge(caller.sub, amount, self._limit(caller), self.clock())
+        except StoreUnavailable:
+            if self.settings.quota_failure_mode != "open":
+                raise
+            log.warning(
+                "quota store down: serving %s picture(s) to %s uncounted", amount, caller.sub
+            )
+            _, resets_at = quota_day(self.clock())
+            return Quota(self._limit(caller), 0, resets_at)
+
     async def vend(self, caller: AccessClaims, count: int) -> tuple[list[Picture], Quota]:
         """`count` distinct pictures the caller may see, charged all-or-nothing."""
         chosen = await self.pictures.sample_visible(caller.sub, count)
-        quota = await self.quotas.charge(caller.sub, len(chosen), self._limit(caller), self.clock())
-        return chosen, quota
+        return chosen, await self._charge(caller, len(chosen))
 
     async def show(self, caller: AccessClaims, picture_id: str) -> tuple[Picture, Quota]:
         picture = await self.pictures.get_visible(picture_id, caller.sub)
         if picture is None:
             raise NotFound("no such picture")
-        quota = await self.quotas.charge(caller.sub, 1, self._limit(caller), self.clock())
-        return picture, quota
+        return picture, await self._charge(caller, 1)
 
     async def image(self, caller: AccessClaims, picture_id: str) -> tuple[str, bytes]:
         found = await self.pictures.image(picture_id, caller.sub)
@@ -78,7 +93,13 @@ class Machine:
         return found
 
     async def usage(self, caller: AccessClaims) -> Quota:
-        return await self.quotas.usage(caller.sub, self._limit(caller), self.clock())
+        try:
+            return await self.quotas.usage(caller.sub, self._limit(caller), self.clock())
+        except StoreUnavailable:
+            if self.settings.quota_failure_mode != "open":
+                raise
+            _, resets_at = quota_day(self.clock())
+            return Quota(self._limit(caller), 0, resets_at)
 
     async def upload(self, caller: AccessClaims, upload: Upload) -> Picture:
         title = clean_title(upload.title)

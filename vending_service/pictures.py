@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import ping
+from shared.stores import store_call
 
 __all__ = ["Picture", "PictureStore", "SQLPictureStore"]
 
@@ -67,14 +68,23 @@ class Picture:
 
 
 class PictureStore(Protocol):
+    @store_call("picture store")
     async def add(self, picture: Picture, image: bytes) -> None: ...
+    @store_call("picture store")
     async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None: ...
+    @store_call("picture store")
     async def catalogue_size(self, owner: str) -> int: ...
+    @store_call("picture store")
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]: ...
+    @store_call("picture store")
     async def get_visible(self, picture_id: str, viewer: str) -> Picture | None: ...
+    @store_call("picture store")
     async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None: ...
+    @store_call("picture store")
     async def delete_own(self, picture_id: str, owner: str) -> bool: ...
+    @store_call("picture store")
     async def share(self, picture_id: str, owner: str, username: str) -> bool: ...
+    @store_call("picture store")
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool: ...
     async def ready(self) -> bool: ...
 
@@ -125,10 +135,6 @@ class SQLPictureStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-
-    async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
 
     async def add(self, picture: Picture, image: bytes) -> None:
         async with self.engine.begin() as conn:

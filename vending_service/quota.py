@@ -14,6 +14,9 @@ from typing import Protocol
 from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import ping
+from shared.stores import store_call
+
 __all__ = ["Quota", "QuotaExceeded", "QuotaStore", "SQLQuotaStore", "quota_day"]
 
 DAY = 86400
@@ -111,12 +114,13 @@ class SQLQuotaStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def create_schema(self, now: float) -> None:
+    async def prune(self, now: float) -> None:
+        """Forget counters of days before yesterday."""
+        yesterday, _ = quota_day(now - DAY)
         async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-            yesterday, _ = quota_day(now - DAY)
             await conn.execute(_PRUNE, {"day": yesterday})
 
+    @store_call("quota store")
     async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
         day, resets_at = quota_day(now)
         if amount > limit:
@@ -131,6 +135,7 @@ class SQLQuotaStore:
             raise QuotaExceeded(await self.usage(subject, limit, now), amount)
         return Quota(limit, int(used), resets_at)
 
+    @store_call("quota store")
     async def usage(self, subject: str, limit: int, now: float) -> Quota:
         day, resets_at = quota_day(now)
         async with self.engine.connect() as conn:
@@ -138,6 +143,4 @@ class SQLQuotaStore:
         return Quota(limit, int(used or 0), resets_at)
 
     async def ready(self) -> bool:
-        from shared.db import ping
-
         return await ping(self.engine)

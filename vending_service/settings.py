@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shared.settings import env_float, env_int, env_list, env_str
+from shared.settings import env_choice, env_float, env_int, env_list, env_str
 
 __all__ = ["VendingSettings"]
 
@@ -33,6 +33,8 @@ class VendingSettings:
     max_image_pixels: int = 40_000_000
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     token_cache_size: int = 10_000
+    redis_url: str | None = field(default=None, repr=False)
+    quota_failure_mode: str = "closed"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VendingSettings:
@@ -57,6 +59,10 @@ class VendingSettings:
             ),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
+            redis_url=env.get("REDIS_URL") or None,
+            quota_failure_mode=env_choice(
+                env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
+            ),
         )
 
     def quota_limit(self, tier: str) -> int:
