@@ -9,7 +9,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,7 +21,7 @@ from auth_service.store import AccountStore, SQLAccountStore
 from auth_service.throttle import LoginThrottle, MemoryThrottleStore, Throttled, ThrottleStore
 from shared.db import create_engine
 from shared.errors import problem_handlers, problem_response
-from shared.http import SecurityHeadersMiddleware
+from shared.http import ProblemCORSMiddleware, SecurityHeadersMiddleware
 from shared.metrics import HTTPMetrics, MetricsMiddleware
 
 __all__ = ["create_app"]
@@ -98,7 +97,7 @@ def create_app(
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(SecurityHeadersMiddleware),
             Middleware(
-                CORSMiddleware,
+                ProblemCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type", "Authorization"],

@@ -96,11 +96,11 @@ class Booth:
             username = canonical_username(raw_username)
         except InvalidUsername:
             username = ""  # can exist nowhere; still costs a hash and counts for the address
-        await self.throttle.check(username, address, self.clock())
+        # Counted as a failure at once: concurrent guesses cannot all pass the check.
+        await self.throttle.attempt(username, address, self.clock())
         user = await self.store.get_user(username) if username else None
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None:
-            await self.throttle.failed(username, address, self.clock())
             raise InvalidCredentials()
         await self.throttle.succeeded(username, address)
         if self.passwords.needs_rehash(user.password_hash):

@@ -59,12 +59,14 @@ class Passwords:
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """True if `password` matches; with no stored hash, spend the same time and say False."""
         try:
-            normalised = normalise(password)
+            normalised, acceptable = normalise(password), True
         except PasswordPolicyError:
-            normalised = password[:MAX_LENGTH]
+            # Still spend a hash, but never accept: the first 1024 characters of a longer
+            # password are not the password.
+            normalised, acceptable = password[:MAX_LENGTH], False
         target = stored_hash if stored_hash is not None else self._dummy_hash
         ok = await anyio.to_thread.run_sync(self._check, target, normalised, limiter=self._limiter)
-        return ok and stored_hash is not None
+        return ok and acceptable and stored_hash is not None
 
     def needs_rehash(self, stored_hash: str) -> bool:
         return self._hasher.check_needs_rehash(stored_hash)

@@ -77,6 +77,20 @@ def _is_json_media_type(content_type: str) -> bool:
     return charset in ("", "utf-8", "utf8")
 
 
+def _encodable(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
+
+
 async def read_json_object(
     request: Request, fields: Mapping[str, type], *, limit: int = JSON_LIMIT
 ) -> dict[str, Any]:
@@ -101,6 +115,9 @@ async def read_json_object(
         raise BadRequest("the body is not valid JSON") from exc
     if not isinstance(value, dict):
         raise UnprocessableContent("the body must be a JSON object")
+    if not _encodable(value):
+        # A JSON escape like "\ud800" decodes to a lone surrogate: not text in any encoding.
+        raise BadRequest("the body holds a lone surrogate escape, which is not valid text")
     if set(value) - set(fields):
         # Named members only: unknown ones are refused, never stored or echoed.
         raise UnprocessableContent(f"the only members allowed are: {', '.join(fields)}")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeadersMiddleware"]
+from shared.errors import problem_response
+
+__all__ = ["ProblemCORSMiddleware", "SecurityHeadersMiddleware"]
 
 _DEFAULTS = (
     ("x-content-type-options", "nosniff"),
@@ -36,3 +40,14 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as problem+json like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        detail = bytes(response.body).decode("utf-8", "replace")
+        return problem_response(response.status_code, "Bad Request", detail)

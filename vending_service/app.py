@@ -14,13 +14,12 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.db import create_engine, create_redis
 from shared.errors import problem_handlers, problem_response
-from shared.http import SecurityHeadersMiddleware
+from shared.http import ProblemCORSMiddleware, SecurityHeadersMiddleware
 from shared.jwks import CachePolicy, JWKSCache
 from shared.metrics import HTTPMetrics, MetricsMiddleware
 from shared.migrations import migrate
@@ -160,7 +159,7 @@ def create_app(
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(SecurityHeadersMiddleware),
             Middleware(
-                CORSMiddleware,
+                ProblemCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "PUT", "DELETE"],
                 allow_headers=["Authorization", "Content-Type"],

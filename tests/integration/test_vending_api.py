@@ -419,6 +419,8 @@ async def test_cors_allows_only_the_configured_origin(vending: httpx.AsyncClient
     assert ok.headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
     evil = await vending.options("/cats", headers={"Origin": "https://evil.example", **preflight})
     assert "access-control-allow-origin" not in evil.headers
+    assert evil.status_code == 400
+    assert evil.headers["content-type"] == "application/problem+json"
 
 
 async def test_last_good_keys_survive_a_failing_jwks(
