@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-unit test-integration test-e2e-local lint check lock clean
+.PHONY: run test test-unit test-integration test-e2e-local test-services lint check lock clean
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/python tools/run_local.py
 
-## test: unit, integration and local end-to-end tests (real uvicorn processes)
+## test: unit, integration and local end-to-end tests (real uvicorn processes); Python only
 test: $(VENV)/.dev
-	$(PYTEST) tests/unit tests/integration tests/e2e/local
+	$(PYTEST) -m "not services" tests/unit tests/integration tests/e2e/local
+
+## test-services: store adapters and scale-out against real PostgreSQL and Redis servers
+## (needs the Debian packages postgresql and redis-server)
+test-services: $(VENV)/.dev
+	$(PYTEST) -m services tests/services
 
 test-unit: $(VENV)/.dev
 	$(PYTEST) tests/unit

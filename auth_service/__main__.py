@@ -56,7 +56,7 @@ def _set_tier(args: argparse.Namespace) -> int:
     async def run() -> bool:
         store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
         try:
-            await store.create_schema()
+            await store.migrate()
             return await store.set_tier(canonical_username(args.username), args.tier)
         finally:
             await store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,11 +16,12 @@ from starlette.responses import Response
 from auth_service.booth import Booth, InvalidCredentials, InvalidRefreshToken
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
+from auth_service.redis_throttle import RedisThrottleStore
 from auth_service.routes import routes
 from auth_service.settings import AuthSettings
 from auth_service.store import AccountStore, SQLAccountStore
 from auth_service.throttle import LoginThrottle, MemoryThrottleStore, Throttled, ThrottleStore
-from shared.db import create_engine
+from shared.db import create_engine, create_redis
 from shared.errors import problem_handlers, problem_response
 from shared.http import ProblemCORSMiddleware, SecurityHeadersMiddleware
 from shared.metrics import HTTPMetrics, MetricsMiddleware
@@ -61,29 +63,33 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        account_store = store
-        if account_store is None:
-            sql_store = SQLAccountStore(create_engine(settings.database_url))
-            await sql_store.create_schema()
-            account_store = sql_store
-        booth = Booth(
-            settings,
-            store=account_store,
-            passwords=passwords or Passwords(concurrency=settings.hash_concurrency),
-            throttle=LoginThrottle(
-                throttle_store or MemoryThrottleStore(),
-                user_limit=settings.throttle_user_failures,
-                address_limit=settings.throttle_ip_failures,
-                window=settings.throttle_window,
-                lockout=settings.throttle_lockout,
-            ),
-            keys=keys or KeyRing.load(settings.keys_dir),
-            clock=clock,
-        )
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            account_store = store
+            if account_store is None:
+                sql_store = SQLAccountStore(create_engine(settings.database_url))
+                stack.push_async_callback(sql_store.close)
+                await sql_store.migrate()
+                account_store = sql_store
+            limiter_store = throttle_store
+            if limiter_store is None and settings.redis_url:
+                redis = create_redis(settings.redis_url)
+                stack.push_async_callback(redis.aclose)
+                limiter_store = RedisThrottleStore(redis)
+            booth = Booth(
+                settings,
+                store=account_store,
+                passwords=passwords or Passwords(concurrency=settings.hash_concurrency),
+                throttle=LoginThrottle(
+                    limiter_store or MemoryThrottleStore(),
+                    user_limit=settings.throttle_user_failures,
+                    address_limit=settings.throttle_ip_failures,
+                    window=settings.throttle_window,
+                    lockout=settings.throttle_lockout,
+                ),
+                keys=keys or KeyRing.load(settings.keys_dir),
+                clock=clock,
+            )
             yield {"booth": booth, "metrics": metrics}
-        finally:
-            await account_store.close()
 
     handlers = problem_handlers()
     handlers[InvalidCredentials] = _invalid_credentials

@@ -123,9 +123,12 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    if await booth(request).store.ready():
-        return JSONResponse({"status": "ready", "kid": booth(request).keys.signing.kid})
-    return problem_response(503, "Service Unavailable", "the user store is not reachable")
+    the_booth = booth(request)
+    if await the_booth.store.ready() and await the_booth.throttle.store.ready():
+        return JSONResponse({"status": "ready", "kid": the_booth.keys.signing.kid})
+    return problem_response(
+        503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
+    )
 
 
 async def metrics(request: Request) -> Response:

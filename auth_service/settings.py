@@ -41,6 +41,7 @@ class AuthSettings:
     trusted_proxies: tuple[Network, ...] = ()
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     hash_concurrency: int = 4
+    redis_url: str | None = field(default=None, repr=False)
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -66,4 +67,5 @@ class AuthSettings:
             trusted_proxies=env_networks(env, "TRUSTED_PROXIES"),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
+            redis_url=env.get("REDIS_URL") or None,
         )

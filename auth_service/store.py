@@ -8,6 +8,7 @@ first, so concurrent requests never interleave badly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import (
@@ -25,8 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import ping
+from shared.migrations import migrate
+from shared.stores import store_call
 
 __all__ = ["AccountStore", "RefreshRecord", "SQLAccountStore", "User", "UsernameTaken"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class UsernameTaken(Exception):
@@ -97,10 +102,11 @@ class SQLAccountStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+    async def migrate(self) -> None:
+        """Create or upgrade the schema (Alembic; safe when replicas start together)."""
+        await migrate(self.engine, MIGRATIONS, "alembic_version_auth")
 
+    @store_call("user store")
     async def create_user(self, user: User) -> None:
         try:
             async with self.engine.begin() as conn:
@@ -116,11 +122,13 @@ class SQLAccountStore:
         except IntegrityError as exc:
             raise UsernameTaken(user.username) from exc
 
+    @store_call("user store")
     async def get_user(self, username: str) -> User | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.username == username))).first()
         return None if row is None else User(**row._asdict())
 
+    @store_call("user store")
     async def set_password_hash(self, username: str, password_hash: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -129,6 +137,7 @@ class SQLAccountStore:
                 .values(password_hash=password_hash)
             )
 
+    @store_call("user store")
     async def set_tier(self, username: str, tier: str) -> bool:
         async with self.engine.begin() as conn:
             result = await conn.execute(
@@ -136,10 +145,12 @@ class SQLAccountStore:
             )
         return bool(result.rowcount)
 
+    @store_call("user store")
     async def add_refresh(self, record: RefreshRecord) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(insert(refresh_tokens).values(**_record_values(record)))
 
+    @store_call("user store")
     async def rotate_refresh(
         self, token_hash: str, successor: RefreshRecord, now: float
     ) -> str | None:
@@ -177,6 +188,7 @@ class SQLAccountStore:
                 await _revoke_family(conn, previous.family_id, now)
         return None
 
+    @store_call("user store")
     async def revoke_chain(self, token_hash: str, now: float) -> None:
         rt = refresh_tokens
         family = select(rt.c.family_id).where(rt.c.token_hash == token_hash).scalar_subquery()

@@ -48,6 +48,8 @@ class ThrottleStore(Protocol):
         """Forget the key's count and lock."""
         ...
 
+    async def ready(self) -> bool: ...
+
 
 @dataclass(slots=True)
 class _Counter:
@@ -93,6 +95,9 @@ class MemoryThrottleStore:
 
     async def clear(self, key: str) -> None:
         self._counters.pop(key, None)
+
+    async def ready(self) -> bool:
+        return True
 
     def _prune(self, now: float) -> None:
         expired = [

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -44,12 +47,14 @@ def create_engine(url: str) -> AsyncEngine:
 
 def create_redis(url: str) -> Redis:
     """A Redis client that fails fast when the server is away and reconnects by itself."""
+    # One quick retry: a pooled connection that died with a restarted server is replaced.
     return Redis.from_url(
         url,
         socket_timeout=2,
         socket_connect_timeout=2,
         health_check_interval=5,
-        retry_on_timeout=False,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[redis_errors.ConnectionError],
     )
 
 

@@ -157,7 +157,9 @@ async def readyz(request: Request) -> Response:
         return problem_response(503, "Service Unavailable", "no signing keys fetched yet")
     stores = machine(request)
     if not (await stores.pictures.ready() and await stores.quotas.ready()):
-        return problem_response(503, "Service Unavailable", "a store is not reachable")
+        return problem_response(
+            503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
+        )
     return JSONResponse({"status": "ready", "keys": len(jwks.keys)})
 
 

@@ -1,0 +1,15 @@
+"""Alembic environment for the auth service: runs on the connection it is handed."""
+
+from alembic import context
+
+from auth_service.store import metadata
+
+config = context.config
+context.configure(
+    connection=config.attributes["connection"],
+    target_metadata=metadata,
+    version_table=config.attributes["version_table"],
+    render_as_batch=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

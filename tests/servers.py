@@ -1,0 +1,193 @@
+"""Private redis-server and PostgreSQL instances for tests: real servers on free ports.
+
+Each runs from a temporary directory as a child process we hold by pid; `stop()` and
+`start()` let tests take a store away and bring it back on the same port.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+DEADLINE = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait(condition: object, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    assert callable(condition)
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited early: {log.read_text(errors='replace')[-2000:]}")
+        if condition():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def find_postgres_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "postgres").exists():
+            return candidate
+    found = shutil.which("postgres")
+    return Path(found).parent if found else None
+
+
+@dataclass
+class RedisServer:
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.workdir / "redis.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        _wait(lambda: _port_open(self.port), "redis-server", self.process, log)
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.process = None
+
+
+@dataclass
+class PostgresServer:
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    user: str | None = None
+
+    def __post_init__(self) -> None:
+        # PostgreSQL refuses to run as root: run it as the `postgres` system user then.
+        if os.geteuid() == 0:
+            self.user = "postgres"
+            entry = pwd.getpwnam("postgres")
+            os.chown(self.workdir, entry.pw_uid, entry.pw_gid)
+        bin_dir = find_postgres_bin()
+        if bin_dir is None:
+            pytest.fail("PostgreSQL is not installed (Debian package postgresql)")
+        self.bin = bin_dir
+        self.data = self.workdir / "data"
+        subprocess.run(
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            user=self.user,
+        )
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        log = self.workdir / "postgres.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(self.bin / "postgres"),
+                    "-D",
+                    str(self.data),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.workdir),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                user=self.user,
+            )
+        _wait(self._accepting, "postgres", self.process, log)
+
+    def _accepting(self) -> bool:
+        result = subprocess.run(
+            [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
+            check=False,
+        )
+        return result.returncode == 0
+
+    def create_database(self, name: str) -> str:
+        subprocess.run(
+            [
+                str(self.bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return self.url(name)
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.process = None
