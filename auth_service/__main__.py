@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
         create_app(settings),
         host=args.host,
         port=args.port,
+        root_path=args.root_path,
         # Forwarding headers are read by the app, and only from TRUSTED_PROXIES.
         proxy_headers=False,
         server_header=False,
@@ -68,12 +69,29 @@ def _set_tier(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from auth_service.store import SQLAccountStore
+    from shared.db import create_engine
+
+    async def run() -> None:
+        store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    print("the auth schema is up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auth_service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the auth service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--root-path", default="", help="path prefix behind a gateway, e.g. /auth")
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=_serve)
     keys = sub.add_parser("keys", help="manage signing keys")
@@ -81,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--dir", help="keys folder (default: KEYS_DIR or ./keys)")
     keys.add_argument("--bits", type=int, default=2048)
     keys.set_defaults(func=_keys)
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=_migrate)
     tier = sub.add_parser("set-tier", help="make a user free or premium")
     tier.add_argument("username")
     tier.add_argument("tier", choices=["free", "premium"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.settings import (
+    env_bool,
     env_int,
     env_list,
     env_networks,
@@ -42,6 +44,7 @@ class AuthSettings:
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     hash_concurrency: int = 4
     redis_url: str | None = field(default=None, repr=False)
+    served_by: str | None = None
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -68,4 +71,5 @@ class AuthSettings:
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
             redis_url=env.get("REDIS_URL") or None,
+            served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
         )

@@ -23,8 +23,10 @@ _DEFAULTS = (
 class SecurityHeadersMiddleware:
     """Adds conservative headers to every response that does not set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, served_by: str | None = None) -> None:
         self.app = app
+        # With several replicas behind a gateway, saying which one answered helps operators.
+        self.defaults = _DEFAULTS + ((("x-served-by", served_by),) if served_by else ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,7 +36,7 @@ class SecurityHeadersMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _DEFAULTS:
+                for name, value in self.defaults:
                     if name not in headers:
                         headers.append(name, value)
             await send(message)

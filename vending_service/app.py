@@ -157,7 +157,7 @@ def create_app(
         exception_handlers=handlers,
         middleware=[
             Middleware(MetricsMiddleware, metrics=metrics),
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, served_by=settings.served_by),
             Middleware(
                 ProblemCORSMiddleware,
                 allow_origins=list(settings.cors_origins),

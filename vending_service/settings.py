@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shared.settings import env_choice, env_float, env_int, env_list, env_str
+from shared.settings import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 __all__ = ["VendingSettings"]
 
@@ -34,6 +35,7 @@ class VendingSettings:
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     token_cache_size: int = 10_000
     redis_url: str | None = field(default=None, repr=False)
+    served_by: str | None = None
     quota_failure_mode: str = "closed"
 
     @classmethod
@@ -60,6 +62,7 @@ class VendingSettings:
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
             redis_url=env.get("REDIS_URL") or None,
+            served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),
