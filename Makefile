@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: run test test-unit test-integration test-e2e-local test-services lint check lock clean
+.PHONY: run test test-unit test-integration test-e2e-local test-services e2e lint check lock clean
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test-integration: $(VENV)/.dev
 
 test-e2e-local: $(VENV)/.dev
 	$(PYTEST) tests/e2e/local
+
+## e2e: the compose stack scaled to auth=2 vending=3, tested across containers, torn down
+## (needs Docker with Compose; uses `docker compose`, or `docker-compose` where that is missing)
+e2e: $(VENV)/.dev
+	tools/e2e.sh
 
 ## lint: ruff and mypy --strict
 lint: $(VENV)/.dev

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make e2e`: build the images, start the stack scaled to auth=2 vending=3, wait for health,
+# run tests/e2e/compose against http://127.0.0.1:8080, and always tear the stack down,
+# printing the logs of failed services when something went wrong.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
+export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-lanyard_e2e}
+export LANYARD_COMPOSE="${COMPOSE[*]}"
+PYTHON=${PYTHON:-.venv/bin/python}
+GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
+
+teardown() {
+    status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "== the stack, after a failure =="
+        "${COMPOSE[@]}" ps || true
+        for id in $("${COMPOSE[@]}" ps -q); do
+            state=$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id")
+            case "$state" in
+                "running healthy"|"running "|"exited ") ;;
+                *) name=$(docker inspect -f '{{.Name}}' "$id")
+                   echo "== logs of $name ($state) =="
+                   docker logs --tail 80 "$id" 2>&1 || true ;;
+            esac
+        done
+    fi
+    "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+    exit "$status"
+}
+trap teardown EXIT
+
+"${COMPOSE[@]}" build
+"${COMPOSE[@]}" up -d --scale auth=2 --scale vending=3
+
+echo "== waiting for the gateway =="
+deadline=$((SECONDS + 240))
+until curl -fsS "$GATEWAY/auth/readyz" >/dev/null 2>&1 && curl -fsS "$GATEWAY/api/readyz" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "the stack did not become ready"; exit 1; fi
+    sleep 1
+done
+
+"$PYTHON" -m pytest tests/e2e/compose "$@"
