@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     migrate.set_defaults(func=_migrate)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JWKS fetch is noise
     try:
         result: int = args.func(args)
     except SettingsError as exc:
