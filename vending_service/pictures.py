@@ -68,23 +68,14 @@ class Picture:
 
 
 class PictureStore(Protocol):
-    @store_call("picture store")
     async def add(self, picture: Picture, image: bytes) -> None: ...
-    @store_call("picture store")
     async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None: ...
-    @store_call("picture store")
     async def catalogue_size(self, owner: str) -> int: ...
-    @store_call("picture store")
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]: ...
-    @store_call("picture store")
     async def get_visible(self, picture_id: str, viewer: str) -> Picture | None: ...
-    @store_call("picture store")
     async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None: ...
-    @store_call("picture store")
     async def delete_own(self, picture_id: str, owner: str) -> bool: ...
-    @store_call("picture store")
     async def share(self, picture_id: str, owner: str, username: str) -> bool: ...
-    @store_call("picture store")
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool: ...
     async def ready(self) -> bool: ...
 
@@ -136,11 +127,13 @@ class SQLPictureStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
+    @store_call("picture store")
     async def add(self, picture: Picture, image: bytes) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(insert(pictures).values(**_values(picture)))
             await conn.execute(insert(images).values(picture_id=picture.id, data=image))
 
+    @store_call("picture store")
     async def add_catalogue(self, items: list[tuple[Picture, bytes]]) -> None:
         """Insert catalogue pictures that are not there yet; safe when replicas race."""
         if not items:
@@ -156,6 +149,7 @@ class SQLPictureStore:
                 [{"picture_id": p.id, "data": data} for p, data in items],
             )
 
+    @store_call("picture store")
     async def catalogue_size(self, owner: str) -> int:
         async with self.engine.connect() as conn:
             count = await conn.execute(
@@ -163,17 +157,20 @@ class SQLPictureStore:
             )
             return int(count.scalar() or 0)
 
+    @store_call("picture store")
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
         query = select(pictures).where(_visible_to(viewer)).order_by(func.random()).limit(count)
         async with self.engine.connect() as conn:
             return [_picture(row) for row in await conn.execute(query)]
 
+    @store_call("picture store")
     async def get_visible(self, picture_id: str, viewer: str) -> Picture | None:
         query = select(pictures).where(pictures.c.id == picture_id, _visible_to(viewer))
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else _picture(row)
 
+    @store_call("picture store")
     async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None:
         query = (
             select(pictures.c.content_type, images.c.data)
@@ -184,6 +181,7 @@ class SQLPictureStore:
             row = (await conn.execute(query)).first()
         return None if row is None else (str(row.content_type), bytes(row.data))
 
+    @store_call("picture store")
     async def delete_own(self, picture_id: str, owner: str) -> bool:
         async with self.engine.begin() as conn:
             # Children first: SQLite enforces ON DELETE CASCADE only with foreign_keys on.
@@ -197,6 +195,7 @@ class SQLPictureStore:
             )
         return bool(result.rowcount)
 
+    @store_call("picture store")
     async def share(self, picture_id: str, owner: str, username: str) -> bool:
         dialect = self.engine.dialect.name
         upsert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -214,6 +213,7 @@ class SQLPictureStore:
             )
             return found.first() is not None
 
+    @store_call("picture store")
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
         owned = select(pictures.c.id).where(pictures.c.id == picture_id, pictures.c.owner == owner)
         async with self.engine.begin() as conn:

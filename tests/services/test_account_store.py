@@ -97,6 +97,19 @@ async def test_set_tier_changes_the_tier_and_reports_whether_the_user_exists(
     assert await account_store.get_user("bob") is None
 
 
+async def test_set_password_hash_replaces_only_that_users_hash(
+    account_store: AccountStore,
+) -> None:
+    """`set_password_hash` stores the new hash for that user and leaves others alone."""
+    await account_store.create_user(user())
+    await account_store.create_user(user("bob"))
+
+    await account_store.set_password_hash("alice", "hash-2")
+
+    assert await account_store.get_user("alice") == user(password_hash="hash-2")
+    assert await account_store.get_user("bob") == user("bob")
+
+
 async def test_rotation_returns_the_user_and_the_successor_joins_the_chain(
     account_store: AccountStore,
 ) -> None:
@@ -217,5 +230,6 @@ async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers(
             server.start()
             assert await recovered(lambda: store.get_user("alice")) == user()
             assert await store.rotate_refresh("t1", refresh("t2"), NOW) == "alice"
+            assert await store.ready() is True
         finally:
             await store.close()

@@ -1,0 +1,245 @@
+"""The `PictureStore` contract, run against every adapter: SQL on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db import create_engine
+from shared.migrations import migrate
+from tests.services.outage import (
+    UNAVAILABLE,
+    dedicated_postgres,
+    outcomes,
+    recovered,
+    sqlite_url,
+    stop_postgres,
+)
+from vending_service.app import MIGRATIONS
+from vending_service.pictures import Picture, PictureStore, SQLPictureStore
+
+NOW = 1_700_000_000.0
+
+
+def picture(
+    picture_id: str,
+    owner: str = "alice",
+    visibility: str = "private",
+    content_type: str = "image/png",
+) -> Picture:
+    return Picture(picture_id, f"cat {picture_id}", owner, visibility, content_type, 64, 48, NOW)
+
+
+def image_of(picture_id: str) -> bytes:
+    return f"bytes of {picture_id}".encode() + bytes(range(256))
+
+
+async def migrated_engine(url: str) -> AsyncEngine:
+    engine = create_engine(url)
+    await migrate(engine, MIGRATIONS, "alembic_version_vending")
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def picture_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the picture store, one per adapter."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path, "vending.db")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def picture_store(picture_url: str) -> AsyncIterator[PictureStore]:
+    """A picture store on a migrated database of the adapter under test."""
+    engine = await migrated_engine(picture_url)
+    yield SQLPictureStore(engine)
+    await engine.dispose()
+
+
+async def add(store: PictureStore, *pictures: Picture) -> None:
+    for item in pictures:
+        await store.add(item, image_of(item.id))
+
+
+async def test_added_picture_is_visible_to_its_owner_unchanged(
+    picture_store: PictureStore,
+) -> None:
+    """A private picture comes back field for field to its owner; a missing id gives None."""
+    await add(picture_store, picture("p1"))
+
+    assert await picture_store.get_visible("p1", "alice") == picture("p1")
+    assert await picture_store.get_visible("missing", "alice") is None
+
+
+async def test_private_picture_is_invisible_to_others_and_public_is_not(
+    picture_store: PictureStore,
+) -> None:
+    """Another user cannot get, sample or fetch a private picture, but sees a public one."""
+    await add(picture_store, picture("private"), picture("public", visibility="public"))
+
+    assert await picture_store.get_visible("private", "bob") is None
+    assert await picture_store.image("private", "bob") is None
+    assert [p.id for p in await picture_store.sample_visible("bob", 10)] == ["public"]
+    assert await picture_store.get_visible("public", "bob") == picture("public", "alice", "public")
+
+
+async def test_share_shows_a_private_picture_to_one_user_and_unshare_hides_it(
+    picture_store: PictureStore,
+) -> None:
+    """Sharing makes the picture visible to that user only; unsharing hides it again."""
+    await add(picture_store, picture("p1"))
+
+    assert await picture_store.share("p1", "alice", "bob") is True
+    assert await picture_store.share("p1", "alice", "bob") is True
+    assert await picture_store.get_visible("p1", "bob") == picture("p1")
+    assert [p.id for p in await picture_store.sample_visible("bob", 10)] == ["p1"]
+    assert await picture_store.get_visible("p1", "carol") is None
+
+    assert await picture_store.unshare("p1", "alice", "bob") is True
+    assert await picture_store.get_visible("p1", "bob") is None
+    assert await picture_store.sample_visible("bob", 10) == []
+
+
+async def test_share_and_unshare_by_a_non_owner_return_false_and_change_nothing(
+    picture_store: PictureStore,
+) -> None:
+    """Only the owner may share or unshare; anyone else gets False and no effect."""
+    await add(picture_store, picture("p1"))
+    await picture_store.share("p1", "alice", "bob")
+
+    assert await picture_store.share("p1", "mallory", "mallory") is False
+    assert await picture_store.get_visible("p1", "mallory") is None
+    assert await picture_store.unshare("p1", "mallory", "bob") is False
+    assert await picture_store.get_visible("p1", "bob") == picture("p1")
+    assert await picture_store.share("missing", "alice", "bob") is False
+
+
+async def test_delete_by_a_non_owner_returns_false_and_keeps_the_picture(
+    picture_store: PictureStore,
+) -> None:
+    """`delete_own` by someone else, even one it is shared with, is False and deletes nothing."""
+    await add(picture_store, picture("p1"))
+    await picture_store.share("p1", "alice", "bob")
+
+    assert await picture_store.delete_own("p1", "bob") is False
+    assert await picture_store.get_visible("p1", "alice") == picture("p1")
+    assert await picture_store.image("p1", "bob") == ("image/png", image_of("p1"))
+
+
+async def test_delete_by_the_owner_removes_the_picture_its_image_and_its_shares(
+    picture_store: PictureStore,
+) -> None:
+    """After `delete_own`, nothing of the picture remains: a new one with its id starts clean."""
+    await add(picture_store, picture("p1"))
+    await picture_store.share("p1", "alice", "bob")
+
+    assert await picture_store.delete_own("p1", "alice") is True
+    assert await picture_store.get_visible("p1", "alice") is None
+    assert await picture_store.image("p1", "alice") is None
+    assert await picture_store.delete_own("p1", "alice") is False
+
+    # Adding the id again would fail if the image row were left; the old share must not stick.
+    await picture_store.add(picture("p1", content_type="image/gif"), b"GIF89a new")
+    assert await picture_store.image("p1", "alice") == ("image/gif", b"GIF89a new")
+    assert await picture_store.get_visible("p1", "bob") is None
+
+
+async def test_sample_returns_distinct_visible_pictures_never_more_than_asked(
+    picture_store: PictureStore,
+) -> None:
+    """A sample holds distinct pictures the viewer may see, at most `count` of them."""
+    await add(picture_store, *(picture(f"pub{i}", "vending", "public") for i in range(5)))
+    await add(picture_store, *(picture(f"alice{i}") for i in range(3)))
+    await add(picture_store, picture("bob-own", "bob"))
+    await picture_store.share("alice0", "alice", "bob")
+    visible_to_bob = {f"pub{i}" for i in range(5)} | {"alice0", "bob-own"}
+
+    for _ in range(10):
+        ids = [p.id for p in await picture_store.sample_visible("bob", 4)]
+        assert len(ids) == 4
+        assert len(set(ids)) == 4
+        assert set(ids) <= visible_to_bob
+    everything = [p.id for p in await picture_store.sample_visible("bob", 100)]
+    assert sorted(everything) == sorted(visible_to_bob)
+
+
+async def test_adding_the_catalogue_again_keeps_one_copy_of_each_picture(
+    picture_store: PictureStore,
+) -> None:
+    """`add_catalogue` skips pictures already there, so a partial or full rerun is harmless."""
+    items = [(picture(f"cat{i}", "vending", "public"), image_of(f"cat{i}")) for i in range(20)]
+
+    await picture_store.add_catalogue(items[:5])
+    await picture_store.add_catalogue(items)
+    await picture_store.add_catalogue(items)
+
+    assert await picture_store.catalogue_size("vending") == 20
+    assert len(await picture_store.sample_visible("bob", 100)) == 20
+    assert await picture_store.image("cat19", "bob") == ("image/png", image_of("cat19"))
+
+
+async def test_two_replicas_adding_the_catalogue_at_once_keep_one_copy_of_each(
+    picture_url: str,
+) -> None:
+    """Two stores on separate engines loading the catalogue concurrently both succeed."""
+    items = [(picture(f"cat{i}", "vending", "public"), image_of(f"cat{i}")) for i in range(100)]
+    first, second = await migrated_engine(picture_url), await migrated_engine(picture_url)
+    try:
+        one, two = SQLPictureStore(first), SQLPictureStore(second)
+        await asyncio.gather(one.add_catalogue(items), two.add_catalogue(items))
+
+        assert await one.catalogue_size("vending") == 100
+        assert len(await two.sample_visible("bob", 100)) == 100
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_image_gives_content_type_and_bytes_only_to_those_who_may_see_it(
+    picture_store: PictureStore,
+) -> None:
+    """`image` returns the stored type and bytes when visible, None when hidden or missing."""
+    await add(picture_store, picture("p1", content_type="image/webp"))
+    await add(picture_store, picture("pub", "carol", "public", "image/jpeg"))
+
+    assert await picture_store.image("p1", "alice") == ("image/webp", image_of("p1"))
+    assert await picture_store.image("p1", "bob") is None
+    assert await picture_store.image("pub", "bob") == ("image/jpeg", image_of("pub"))
+    assert await picture_store.image("missing", "alice") is None
+
+
+async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers() -> None:
+    """With PostgreSQL down every call raises `StoreUnavailable`; once back, the store works."""
+    with dedicated_postgres() as server:
+        engine = await migrated_engine(server.create_database("pictures"))
+        store = SQLPictureStore(engine)
+        try:
+            await add(store, picture("p1"))
+            stop_postgres(server)
+
+            down = await outcomes(
+                {
+                    "add": lambda: store.add(picture("p2"), b"x"),
+                    "add_catalogue": lambda: store.add_catalogue([(picture("c1"), b"x")]),
+                    "catalogue_size": lambda: store.catalogue_size("vending"),
+                    "sample_visible": lambda: store.sample_visible("alice", 10),
+                    "get_visible": lambda: store.get_visible("p1", "alice"),
+                    "image": lambda: store.image("p1", "alice"),
+                    "delete_own": lambda: store.delete_own("p1", "alice"),
+                    "share": lambda: store.share("p1", "alice", "bob"),
+                    "unshare": lambda: store.unshare("p1", "alice", "bob"),
+                }
+            )
+            assert down == dict.fromkeys(down, UNAVAILABLE)
+            assert await store.ready() is False
+
+            server.start()
+            assert await recovered(lambda: store.get_visible("p1", "alice")) == picture("p1")
+            assert await store.share("p1", "alice", "bob") is True
+            assert await store.ready() is True
+        finally:
+            await engine.dispose()
