@@ -18,6 +18,7 @@ from auth_service.settings import AuthSettings
 from auth_service.store import AccountStore, RefreshRecord, User, UsernameTaken
 from auth_service.throttle import LoginThrottle
 from shared.errors import Conflict, UnprocessableContent
+from shared.stores import StoreUnavailable
 from shared.usernames import InvalidUsername, canonical_username
 
 __all__ = ["Booth", "InvalidCredentials", "InvalidRefreshToken", "TokenPair"]
@@ -98,7 +99,12 @@ class Booth:
             username = ""  # can exist nowhere; still costs a hash and counts for the address
         # Counted as a failure at once: concurrent guesses cannot all pass the check.
         await self.throttle.attempt(username, address, self.clock())
-        user = await self.store.get_user(username) if username else None
+        try:
+            user = await self.store.get_user(username) if username else None
+        except StoreUnavailable:
+            # The store failed, not the password: an outage must not lock anyone out.
+            await self.throttle.forgive(username, address)
+            raise
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None:
             raise InvalidCredentials()

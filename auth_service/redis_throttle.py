@@ -30,10 +30,11 @@ for i = 1, #KEYS, 2 do
 end
 return 0
 """
-# KEYS: count, lock; ARGV: limit.
+# KEYS: count, lock; ARGV: limit. A count never goes below zero: no credit is banked.
 _FORGIVE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local n = redis.call('DECR', KEYS[1])
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= 0 then return 0 end
+n = redis.call('DECR', KEYS[1])
 if n < tonumber(ARGV[1]) then redis.call('DEL', KEYS[2]) end
 return n
 """

@@ -145,6 +145,12 @@ class LoginThrottle:
         if until > now:
             raise Throttled(max(1, math.ceil(until - now)))
 
+    async def forgive(self, username: str, address: str) -> None:
+        """Take this attempt back from both counts: it ended without a verdict."""
+        user_key, address_key = self._keys(username, address)
+        await self.store.forgive(user_key, self.user_limit)
+        await self.store.forgive(address_key, self.address_limit)
+
     async def succeeded(self, username: str, address: str) -> None:
         # Only the account's owner can succeed, so their own count may start again;
         # an address's count is never cleared by a success, only this attempt taken back.

@@ -36,11 +36,20 @@ class StoreUnavailable(ServiceUnavailable):
         self.store = store
 
 
+# SQLSTATE classes that say the server is away, not that the statement is wrong: 08
+# connection exception, 53 insufficient resources, 57 operator intervention ("the database
+# system is shutting down"). asyncpg's errors reach SQLAlchemy as plain DBAPIErrors.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True for failures of the connection, not of the statement or the data."""
     if isinstance(exc, sa_errors.DBAPIError):
-        return exc.connection_invalidated or isinstance(
-            exc, sa_errors.OperationalError | sa_errors.InterfaceError
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, sa_errors.OperationalError | sa_errors.InterfaceError)
+            or (isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES))
         )
     return isinstance(
         exc,

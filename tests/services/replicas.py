@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from tests.e2e.local.conftest import READY_DEADLINE, Service, free_port, start, 
 
 PASSWORD = "correct horse battery"
 RECOVERY_DEADLINE = 5.0
+Send = Callable[[], Awaitable[httpx.Response]]
 _STATUS = re.compile(r'^lanyard_http_requests_total\{[^}]*status="(\d{3})"[^}]*\} (\S+)$', re.M)
 
 
@@ -72,9 +73,7 @@ class Fleet:
         """The `iss` every auth replica signs: the address of the first one started."""
         return f"http://127.0.0.1:{self.issuer_port}"
 
-    def auth(
-        self, database_url: str | None = None, *, redis_url: str | None = None
-    ) -> Service:
+    def auth(self, database_url: str | None = None, *, redis_url: str | None = None) -> Service:
         """Start an auth replica (SQLite in its data folder unless `database_url`).
 
         The first takes the issuer's port; all sign with the one key in `keys`.
@@ -87,9 +86,7 @@ class Fleet:
             env["REDIS_URL"] = redis_url
         return self._start("auth", "auth_service", port, env)
 
-    def vending(
-        self, database_url: str, *, redis_url: str | None = None, **extra: str
-    ) -> Service:
+    def vending(self, database_url: str, *, redis_url: str | None = None, **extra: str) -> Service:
         """Start a vending replica that takes its keys from the first auth replica."""
         env = {
             "JWKS_URL": f"{self.issuer}/.well-known/jwks.json",
@@ -142,13 +139,11 @@ async def eventually(probe: Callable[[], Awaitable[bool]], deadline: float, what
         await asyncio.sleep(0.05)
 
 
-async def bounded(
-    limit: int, requests: list[Callable[[], Awaitable[httpx.Response]]]
-) -> list[httpx.Response]:
+async def bounded(limit: int, requests: Sequence[Send]) -> list[httpx.Response]:
     """Send `requests` at most `limit` at a time; their responses, in order."""
     semaphore = asyncio.Semaphore(limit)
 
-    async def send(request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    async def send(request: Send) -> httpx.Response:
         async with semaphore:
             return await request()
 
@@ -183,3 +178,8 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert problem["status"] == 503
     assert problem["title"]
     assert int(response.headers["retry-after"]) > 0
+
+
+async def answers_with(send: Send, status: int) -> bool:
+    """True if one more request answers `status`: a probe for `eventually`."""
+    return (await send()).status_code == status

@@ -11,8 +11,8 @@ import jwt
 import pytest
 
 from tests.e2e.local.conftest import login
-from tests.services.replicas import Fleet, bearer, bounded, credentials, fleet_in
 from tests.servers import RedisServer
+from tests.services.replicas import Fleet, bearer, bounded, credentials, fleet_in
 
 CONCURRENCY = 32
 
@@ -34,9 +34,7 @@ async def test_two_vending_replicas_sell_exactly_one_daily_quota(
 
     async with fleet.watch.client() as client:
         requests = [
-            partial(
-                client.get, f"{replicas[i % 2].url}/cats", params={"count": 5}, headers=headers
-            )
+            partial(client.get, f"{replicas[i % 2].url}/cats", params={"count": 5}, headers=headers)
             for i in range(200)
         ]
         answers = await bounded(CONCURRENCY, requests)
