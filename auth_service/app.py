@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,8 +22,8 @@ from auth_service.store import AccountStore, SQLAccountStore
 from auth_service.throttle import LoginThrottle, MemoryThrottleStore, Throttled, ThrottleStore
 from shared.db import create_engine, create_redis
 from shared.errors import problem_handlers, problem_response
-from shared.http import ProblemCORSMiddleware, SecurityHeadersMiddleware
-from shared.metrics import HTTPMetrics, MetricsMiddleware
+from shared.http import edge_middleware
+from shared.metrics import HTTPMetrics
 
 __all__ = ["create_app"]
 
@@ -99,16 +98,10 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=handlers,
-        middleware=[
-            Middleware(MetricsMiddleware, metrics=metrics),
-            Middleware(SecurityHeadersMiddleware, served_by=settings.served_by),
-            Middleware(
-                ProblemCORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=["Content-Type", "Authorization"],
-                expose_headers=["Retry-After"],
-                max_age=600,
-            ),
-        ],
+        middleware=edge_middleware(
+            metrics,
+            origins=settings.cors_origins,
+            methods=("GET", "POST"),
+            served_by=settings.served_by,
+        ),
     )

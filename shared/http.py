@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import problem_response
+from shared.metrics import HTTPMetrics, MetricsMiddleware
 
-__all__ = ["ProblemCORSMiddleware", "SecurityHeadersMiddleware"]
+__all__ = ["ProblemCORSMiddleware", "SecurityHeadersMiddleware", "edge_middleware"]
 
 _DEFAULTS = (
     ("x-content-type-options", "nosniff"),
@@ -53,3 +57,26 @@ class ProblemCORSMiddleware(CORSMiddleware):
             return response
         detail = bytes(response.body).decode("utf-8", "replace")
         return problem_response(response.status_code, "Bad Request", detail)
+
+
+def edge_middleware(
+    metrics: HTTPMetrics,
+    *,
+    origins: Sequence[str],
+    methods: Sequence[str],
+    expose_headers: Sequence[str] = ("Retry-After",),
+    served_by: str | None = None,
+) -> list[Middleware]:
+    """What both services put in front of their routes: metrics, headers, CORS."""
+    return [
+        Middleware(MetricsMiddleware, metrics=metrics),
+        Middleware(SecurityHeadersMiddleware, served_by=served_by),
+        Middleware(
+            ProblemCORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=list(methods),
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=list(expose_headers),
+            max_age=600,
+        ),
+    ]

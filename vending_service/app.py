@@ -19,9 +19,9 @@ from starlette.responses import Response
 
 from shared.db import create_engine, create_redis
 from shared.errors import problem_handlers, problem_response
-from shared.http import ProblemCORSMiddleware, SecurityHeadersMiddleware
+from shared.http import edge_middleware
 from shared.jwks import CachePolicy, JWKSCache
-from shared.metrics import HTTPMetrics, MetricsMiddleware
+from shared.metrics import HTTPMetrics
 from shared.migrations import migrate
 from shared.tokens import TokenVerifier
 from vending_service.auth import BearerBackend, BearerError, bearer_error
@@ -37,6 +37,17 @@ __all__ = ["create_app"]
 
 Catalogue = Callable[[int], Iterable[CatalogueCat]]
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Headers a browser app may read from the machine's answers.
+EXPOSED_HEADERS = (
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "WWW-Authenticate",
+    "Location",
+)
 
 
 def _quota_exceeded(clock: Callable[[], float]) -> Callable[[Request, Exception], Any]:
@@ -156,24 +167,12 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=handlers,
         middleware=[
-            Middleware(MetricsMiddleware, metrics=metrics),
-            Middleware(SecurityHeadersMiddleware, served_by=settings.served_by),
-            Middleware(
-                ProblemCORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "PUT", "DELETE"],
-                allow_headers=["Authorization", "Content-Type"],
-                expose_headers=[
-                    "Retry-After",
-                    "RateLimit",
-                    "RateLimit-Policy",
-                    "X-RateLimit-Limit",
-                    "X-RateLimit-Remaining",
-                    "X-RateLimit-Reset",
-                    "WWW-Authenticate",
-                    "Location",
-                ],
-                max_age=600,
+            *edge_middleware(
+                metrics,
+                origins=settings.cors_origins,
+                methods=("GET", "POST", "PUT", "DELETE"),
+                expose_headers=EXPOSED_HEADERS,
+                served_by=settings.served_by,
             ),
             Middleware(
                 AuthenticationMiddleware,
