@@ -21,12 +21,24 @@ run: $(VENV)/.runtime
 
 ## test: unit, integration and local end-to-end tests (real uvicorn processes); Python only
 test: $(VENV)/.dev
-	$(PYTEST) -m "not services" tests/unit tests/integration tests/e2e/local
+	$(PYTEST) -m "not services and not fuzz" tests/unit tests/integration tests/e2e/local
 
 ## test-services: store adapters and scale-out against real PostgreSQL and Redis servers
 ## (needs the Debian packages postgresql and redis-server)
 test-services: $(VENV)/.dev
 	$(PYTEST) -m services tests/services
+
+## test-browser: the frontend in headless Chromium against the services as real processes
+## (needs Debian's chromium at /usr/bin/chromium; failure screenshots go to test-artifacts/)
+.PHONY: test-browser
+test-browser: $(VENV)/.dev
+	$(PYTEST) -m browser tests/browser
+
+## test-fuzz: schemathesis against both services as real processes, from the OpenAPI documents
+## they serve: over 10,000 generated requests, fixed seed (FUZZ_SEED=<n> to change it)
+.PHONY: test-fuzz
+test-fuzz: $(VENV)/.dev
+	$(PYTEST) -m fuzz tests/fuzz
 
 test-unit: $(VENV)/.dev
 	$(PYTEST) tests/unit
