@@ -14,6 +14,7 @@ from auth_service.booth import Booth, TokenPair
 from shared.bodies import read_json_object
 from shared.errors import problem_response
 from shared.metrics import HTTPMetrics, metrics_response
+from shared.openapi import openapi_route
 
 __all__ = ["routes"]
 
@@ -145,4 +146,5 @@ routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
+    openapi_route("auth_service"),
 ]

@@ -132,9 +132,14 @@ class AccessClaims:
 
 def _b64decode(segment: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError) as exc:
         raise MalformedToken() from exc
+    # One token, one spelling: the bits left over after the last byte must be zero (RFC 4648
+    # 3.5); otherwise sixteen spellings of a signature would all verify.
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+        raise MalformedToken()
+    return raw
 
 
 def _reject_constant(name: str) -> Any:

@@ -20,7 +20,7 @@ from shared.tokens import AccessClaims, TokenError, TokenVerifier
 __all__ = ["BearerBackend", "BearerUser", "NotAuthenticated", "bearer_error", "require"]
 
 REALM = "lanyard"
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 
 
 class BearerUser(BaseUser):

@@ -20,6 +20,7 @@ from shared.errors import (
 )
 from shared.jwks import JWKSCache
 from shared.metrics import HTTPMetrics, metrics_response
+from shared.openapi import openapi_route
 from vending_service.auth import require
 from vending_service.machine import Machine, Upload
 from vending_service.pictures import Picture
@@ -125,6 +126,18 @@ async def delete_cat(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def cats(request: Request) -> Response:
+    if request.method == "POST":
+        return await upload_cat(request)
+    return await list_cats(request)
+
+
+async def cat(request: Request) -> Response:
+    if request.method == "DELETE":
+        return await delete_cat(request)
+    return await get_cat(request)
+
+
 async def share(request: Request) -> Response:
     caller = require(request, "cats:write")
     username = str(request.path_params["username"])
@@ -156,7 +169,9 @@ async def readyz(request: Request) -> Response:
     if not jwks.ready:
         return problem_response(503, "Service Unavailable", "no signing keys fetched yet")
     stores = machine(request)
-    if not (await stores.pictures.ready() and await stores.quotas.ready()):
+    # In the `open` failure mode the machine serves without its quota store: still ready.
+    quota_optional = stores.settings.quota_failure_mode == "open"
+    if not (await stores.pictures.ready() and (quota_optional or await stores.quotas.ready())):
         return problem_response(
             503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
         )
@@ -167,15 +182,15 @@ async def metrics(request: Request) -> Response:
     return metrics_response(cast(HTTPMetrics, request.state.metrics))
 
 
+# One route per path, so that a 405's `Allow` names every method the path takes (RFC 9110).
 routes = [
-    Route("/cats", list_cats, methods=["GET"]),
-    Route("/cats", upload_cat, methods=["POST"]),
-    Route("/cats/{picture_id}", get_cat, methods=["GET"], name="cat"),
-    Route("/cats/{picture_id}", delete_cat, methods=["DELETE"]),
+    Route("/cats", cats, methods=["GET", "POST"]),
+    Route("/cats/{picture_id}", cat, methods=["GET", "DELETE"], name="cat"),
     Route("/cats/{picture_id}/image", cat_image, methods=["GET"], name="cat_image"),
     Route("/cats/{picture_id}/shares/{username}", share, methods=["PUT", "DELETE"]),
     Route("/me", me, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
+    openapi_route("vending_service"),
 ]
