@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
 from auth_service.settings import AuthSettings
-from shared.settings import SettingsError
+from shared.cli import add_serve_command, run, serve
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from auth_service.app import create_app
 
-    settings = AuthSettings.from_env()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        root_path=args.root_path,
-        # Forwarding headers are read by the app, and only from TRUSTED_PROXIES.
-        proxy_headers=False,
-        server_header=False,
-        access_log=args.access_log,
-        log_level="info",
-    )
-    return 0
+    return serve(create_app(AuthSettings.from_env()), args)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -88,12 +73,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auth_service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the auth service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8001)
-    serve.add_argument("--root-path", default="", help="path prefix behind a gateway, e.g. /auth")
-    serve.add_argument("--access-log", action="store_true")
-    serve.set_defaults(func=_serve)
+    add_serve_command(sub, name="auth service", port=8001, prefix="/auth", handler=_serve)
     keys = sub.add_parser("keys", help="manage signing keys")
     keys.add_argument("action", choices=["generate", "ensure", "list"])
     keys.add_argument("--dir", help="keys folder (default: KEYS_DIR or ./keys)")
@@ -105,15 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     tier.add_argument("username")
     tier.add_argument("tier", choices=["free", "premium"])
     tier.set_defaults(func=_set_tier)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JWKS fetch is noise
-    try:
-        result: int = args.func(args)
-    except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
-    return result
+    return run(parser, argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +22,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["migrate"]
-
-# Alembic announces its plugins at INFO on every start; only its migration lines matter.
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _config(script_location: Path, version_table: str, connection: Connection) -> Config:

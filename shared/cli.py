@@ -1,0 +1,64 @@
+"""What both services' command lines share: a `serve` sub-command, logging, loud settings errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+import uvicorn
+from starlette.applications import Starlette
+
+from shared.settings import SettingsError
+
+__all__ = ["add_serve_command", "run", "serve"]
+
+
+def add_serve_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    *,
+    name: str,
+    port: int,
+    prefix: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> None:
+    serve_parser = sub.add_parser("serve", help=f"run the {name}")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=port)
+    serve_parser.add_argument(
+        "--root-path", default="", help=f"path prefix behind a gateway, e.g. {prefix}"
+    )
+    serve_parser.add_argument("--access-log", action="store_true")
+    serve_parser.set_defaults(func=handler)
+
+
+def serve(app: Starlette, args: argparse.Namespace) -> int:
+    """Run `app` with uvicorn as `serve` was asked to."""
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        root_path=args.root_path,
+        # Forwarding headers are read by the app itself, and only from TRUSTED_PROXIES.
+        proxy_headers=False,
+        server_header=False,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    """Parse, set up logging, and run the chosen sub-command; bad settings exit with 2."""
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JWKS fetch is noise
+    # Alembic announces each of its plugins at INFO when imported; only migrations matter.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        result: int = args.func(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
