@@ -40,6 +40,17 @@ test-browser: $(VENV)/.dev
 test-fuzz: $(VENV)/.dev
 	$(PYTEST) -m fuzz tests/fuzz
 
+## bench: the vending machine's throughput and latency against its ceiling and a naive
+## reference, all in one run (needs wrk and redis-server; about 8 minutes); prints a table,
+## writes bench/results/<time>.json and .png (docs/benchmarks.md)
+.PHONY: bench bench-smoke
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench
+
+## bench-smoke: the same in half a minute, to prove it still runs (its figures mean nothing)
+bench-smoke: $(VENV)/.runtime
+	$(BIN)/python -m bench --smoke
+
 test-unit: $(VENV)/.dev
 	$(PYTEST) tests/unit
 

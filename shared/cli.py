@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.settings import SettingsError
 
-__all__ = ["add_serve_command", "run", "serve"]
+__all__ = ["add_serve_command", "freeze_after_startup", "run", "serve"]
 
 
 def add_serve_command(
@@ -33,10 +35,40 @@ def add_serve_command(
     serve_parser.set_defaults(func=handler)
 
 
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) -> ASGIApp:
+    """`app`, with the objects its startup made set aside from garbage collection.
+
+    Startup leaves some 100,000 long-lived objects (SQLAlchemy, Alembic, the catalogue).
+    Every full collection walked them all: about 50 ms, a dozen times in five seconds of
+    load, a quarter of the throughput and the worst latencies. `gc.freeze()` once the app
+    has started moves them out of the collector's sight; reference counting still frees
+    them. Only `serve` does this: it owns the process, tests and other embedders do not.
+    """
+
+    async def frozen(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def send_and_freeze(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                freeze()
+            await send(message)
+
+        await app(scope, receive, send_and_freeze)
+
+    return frozen
+
+
 def serve(app: Starlette, args: argparse.Namespace) -> int:
     """Run `app` with uvicorn as `serve` was asked to."""
     uvicorn.run(
-        app,
+        freeze_after_startup(app),
         host=args.host,
         port=args.port,
         root_path=args.root_path,

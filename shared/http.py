@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -31,6 +31,9 @@ class SecurityHeadersMiddleware:
         self.app = app
         # With several replicas behind a gateway, saying which one answered helps operators.
         self.defaults = _DEFAULTS + ((("x-served-by", served_by),) if served_by else ())
+        self._raw = [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in self.defaults
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,10 +42,10 @@ class SecurityHeadersMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.defaults:
-                    if name not in headers:
-                        headers.append(name, value)
+                # Raw headers, one pass: this runs for every response.
+                raw = message["headers"] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw.extend(item for item in self._raw if item[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
@@ -50,6 +53,17 @@ class SecurityHeadersMiddleware:
 
 class ProblemCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, with a refused preflight answered as problem+json like every error."""
+
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        # Most requests carry no Origin: all Starlette would do is add `Vary: Origin`. Do
+        # just that, without building header objects, when the response has no Vary yet.
+        if message["type"] == "http.response.start" and "origin" not in request_headers:
+            raw = message["headers"] = list(message.get("headers", ()))
+            if not any(name.lower() == b"vary" for name, _ in raw):
+                raw.append((b"vary", b"Origin"))
+                await send(message)
+                return
+        await super().send(message, send, request_headers)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as _generate_latest
@@ -32,6 +33,21 @@ class HTTPMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
         self.service = service
+        # `labels()` hashes and locks on every call: keep each label set's children instead.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and its duration."""
+        children = self._children.get((route, method, status))
+        if children is None:
+            children = (
+                self.requests.labels(self.service, route, method, str(status)),
+                self.latency.labels(self.service, route),
+            )
+            self._children[route, method, status] = children
+        requests, latency = children
+        requests.inc()
+        latency.observe(seconds)
 
     def render(self) -> bytes:
         return _generate_latest(self.registry)
@@ -65,14 +81,11 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
-            self.metrics.requests.labels(
-                self.metrics.service,
+            self.metrics.observe(
                 template or "<unmatched>",
                 scope["method"] if scope["method"] in _METHODS else "OTHER",
-                str(status),
-            ).inc()
-            self.metrics.latency.labels(self.metrics.service, template or "<unmatched>").observe(
-                time.perf_counter() - started
+                status,
+                time.perf_counter() - started,
             )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
@@ -53,7 +54,9 @@ def is_unavailable(exc: BaseException) -> bool:
         )
     return isinstance(
         exc,
-        sa_errors.DisconnectionError
+        # Raw sqlite3 (the vending SQLite worker): locked, busy or unreadable database files.
+        sqlite3.OperationalError
+        | sa_errors.DisconnectionError
         | sa_errors.TimeoutError
         | redis_errors.ConnectionError
         | redis_errors.TimeoutError

@@ -9,12 +9,10 @@ refused, never followed.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
 import math
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -42,7 +40,8 @@ __all__ = [
 ]
 
 MAX_TOKEN_BYTES = 8 * 1024
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# Distinct accepted headers remembered; an issuer uses one per key, so a few suffice.
+_HEADER_CACHE_SIZE = 64
 _ACCEPTED_TYP = frozenset({"at+jwt", "application/at+jwt"})
 # Header parameters that carry or point at keys: an attacker controls them, so a token that
 # has one is refused outright (RFC 8725 3.10). `b64` (RFC 7797) changes what is signed.
@@ -130,16 +129,37 @@ class AccessClaims:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+# The last character of a segment whose length is 2 or 3 modulo 4 carries 4 or 2 bits past
+# the last byte; in the one canonical spelling they are zero (RFC 4648 3.5).
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
 def _b64decode(segment: str) -> bytes:
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise MalformedToken() from exc
-    # One token, one spelling: the bits left over after the last byte must be zero (RFC 4648
-    # 3.5); otherwise sixteen spellings of a signature would all verify.
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+    """A non-empty base64url segment without padding, in its one canonical spelling.
+
+    Anything else is `MalformedToken`: characters outside the alphabet, padding, or set
+    bits past the last byte (RFC 4648 3.5), which would give sixteen spellings of a
+    signature that all verify.
+    """
+    remainder = len(segment) % 4
+    if (
+        not segment
+        or remainder == 1
+        or "+" in segment
+        or "/" in segment
+        or "=" in segment
+        or (remainder and segment[-1] not in _CANONICAL_LAST[remainder])
+    ):
         raise MalformedToken()
-    return raw
+    try:
+        # strict_mode refuses whatever is left outside the alphabet (whitespace, say).
+        return binascii.a2b_base64(
+            (segment + "=" * (-remainder % 4)).encode("ascii").translate(_FROM_URLSAFE),
+            strict_mode=True,
+        )
+    except (binascii.Error, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise MalformedToken() from exc
 
 
 def _reject_constant(name: str) -> Any:
@@ -153,13 +173,26 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+# One decoder for every token: `json.loads` with hooks builds a new one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+
+
 def _json_object(segment: str) -> dict[str, Any]:
+    return _parsed(_b64decode(segment))
+
+
+def _parsed(raw: bytes) -> dict[str, Any]:
+    """A decoded segment as a JSON object, refusing duplicate members, NaN and Infinity."""
     try:
-        value = json.loads(
-            _b64decode(segment).decode("utf-8"),
-            object_pairs_hook=_unique_object,
-            parse_constant=_reject_constant,
-        )
+        text = raw.decode("utf-8")
+        # Issuers send compact JSON: `raw_decode` reads it without the whitespace scans of
+        # `decode`, which takes over for anything else, so the same texts are accepted.
+        try:
+            value, end = _DECODER.raw_decode(text)
+        except ValueError:
+            end = -1
+        if end != len(text):
+            value = _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedToken() from exc
     if not isinstance(value, dict):
@@ -167,16 +200,35 @@ def _json_object(segment: str) -> dict[str, Any]:
     return value
 
 
+def _accepted_kid(header: dict[str, Any]) -> str:
+    """The `kid` of a header this verifier accepts; `TokenError` for any other header."""
+    if header.get("alg") != "RS256":
+        raise UnsupportedHeader("the access token must be signed with RS256")
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() not in _ACCEPTED_TYP:
+        raise UnsupportedHeader("the access token's typ must be at+jwt")
+    if not _REFUSED_HEADERS.isdisjoint(header):
+        raise UnsupportedHeader("the access token carries a header parameter never accepted")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise UnknownKey("the access token names no key")
+    return kid
+
+
 def _optional_number(claims: dict[str, Any], name: str) -> float | None:
     if name not in claims:
         return None
     value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # JSON gives exactly int or float (never bool, which is no number here); `type` is quick.
+    if type(value) is float:
+        number = value
+    elif type(value) is int:
+        try:
+            number = float(value)
+        except OverflowError:  # a JSON integer too large for a float, e.g. 400 digits
+            number = math.inf
+    else:
         raise InvalidClaim(f"the access token's {name} claim must be a number")
-    try:
-        number = float(value)
-    except OverflowError:  # a JSON integer too large for a float, e.g. 400 digits
-        number = math.inf
     if not math.isfinite(number):
         raise InvalidClaim(f"the access token's {name} claim must be a number")
     return number
@@ -215,6 +267,8 @@ class TokenVerifier:
         self._clock = clock
         self._cache_size = cache_size
         self._cache: OrderedDict[bytes, AccessClaims] = OrderedDict()
+        # Accepted headers (base64url as sent) and the kid each names, for keys that exist.
+        self._headers: dict[str, str] = {}
         self._cache_generation = keys.generation
         self.verifications = 0
         """How many tokens paid for a signature check (cache misses)."""
@@ -226,47 +280,42 @@ class TokenVerifier:
         now = self._clock()
         if self._cache_generation != self._keys.generation:
             self._cache.clear()
+            self._headers.clear()
             self._cache_generation = self._keys.generation
-        digest = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=20).digest()
-        cached = self._cache.get(digest)
-        if cached is not None:
-            if now > cached.exp + self.leeway:
-                del self._cache[digest]
-                raise ExpiredToken()
-            self._cache.move_to_end(digest)
-            return cached
-        claims = await self._verify_uncached(token, now)
-        if self._cache_generation == self._keys.generation:
-            self._cache[digest] = claims
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return claims
-
-    async def _verify_uncached(self, token: str, now: float) -> AccessClaims:
-        if not token.isascii() or not _COMPACT.fullmatch(token):
-            raise MalformedToken()
-        header_b64, payload_b64, signature_b64 = token.split(".")
-        header = _json_object(header_b64)
-        if header.get("alg") != "RS256":
-            raise UnsupportedHeader("the access token must be signed with RS256")
-        typ = header.get("typ")
-        if not isinstance(typ, str) or typ.lower() not in _ACCEPTED_TYP:
-            raise UnsupportedHeader("the access token's typ must be at+jwt")
-        if not _REFUSED_HEADERS.isdisjoint(header):
-            raise UnsupportedHeader("the access token carries a header parameter never accepted")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise UnknownKey("the access token names no key")
+        digest = b""
+        if self._cache_size:
+            digest = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=20).digest()
+            cached = self._cache.get(digest)
+            if cached is not None:
+                if now > cached.exp + self.leeway:
+                    del self._cache[digest]
+                    raise ExpiredToken()
+                self._cache.move_to_end(digest)
+                return cached
+        # Not seen before. Shape and encoding first, then the header, the key, the signature.
+        # A missing part leaves an empty segment, an extra one a "." in the signature:
+        # both are refused by `_b64decode`.
+        header_b64, _, rest = token.partition(".")
+        payload_b64, _, signature_b64 = rest.partition(".")
+        signature, payload = _b64decode(signature_b64), _b64decode(payload_b64)
+        # One issuer signs with one header per key: checking it once per key set is enough.
+        kid = self._headers.get(header_b64) or _accepted_kid(_json_object(header_b64))
         key = await self._keys.get(kid)
         if key is None:
             raise UnknownKey()
-        signature = _b64decode(signature_b64)
+        if len(self._headers) < _HEADER_CACHE_SIZE:
+            self._headers[header_b64] = kid
         self.verifications += 1
         try:
             key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"), _PKCS1, _SHA256)
         except _CryptoInvalidSignature as exc:
             raise InvalidSignature() from exc
-        return self._check_claims(_json_object(payload_b64), now)
+        claims = self._check_claims(_parsed(payload), now)
+        if digest and self._cache_generation == self._keys.generation:
+            self._cache[digest] = claims
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return claims
 
     def _check_claims(self, claims: dict[str, Any], now: float) -> AccessClaims:
         if claims.get("iss") != self.issuer:

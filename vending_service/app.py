@@ -27,11 +27,14 @@ from shared.tokens import TokenVerifier
 from vending_service.auth import BearerBackend, BearerError, bearer_error
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
 from vending_service.machine import Machine
+from vending_service.picture_cache import PictureCache
 from vending_service.pictures import Picture, PictureStore, SQLPictureStore
 from vending_service.quota import QuotaExceeded, QuotaStore, SQLQuotaStore
 from vending_service.redis_quota import RedisQuotaStore
 from vending_service.routes import routes
 from vending_service.settings import VendingSettings
+from vending_service.sqlite_quota import SQLiteQuotaStore
+from vending_service.sqlite_worker import SQLiteWorker, sqlite_file
 
 __all__ = ["create_app"]
 
@@ -124,10 +127,20 @@ def create_app(
                 engine = create_engine(settings.database_url)
                 stack.push_async_callback(engine.dispose)
                 await migrate(engine, MIGRATIONS, "alembic_version_vending")
+                # A SQLite file gets a worker thread for the statements run per request.
+                path = sqlite_file(settings.database_url)
+                worker = SQLiteWorker(path) if path is not None else None
+                if worker is not None:
+                    worker.start()
+                    stack.push_async_callback(worker.aclose)
                 if picture_store is None:
-                    picture_store = SQLPictureStore(engine)
+                    picture_store = PictureCache(
+                        SQLPictureStore(engine, worker=worker), clock=clock
+                    )
                 if quota_store is None and not settings.redis_url:
-                    sql_quotas = SQLQuotaStore(engine)
+                    sql_quotas: SQLQuotaStore | SQLiteQuotaStore = (
+                        SQLQuotaStore(engine) if worker is None else SQLiteQuotaStore(worker)
+                    )
                     await sql_quotas.prune(clock())
                     quota_store = sql_quotas
             if quota_store is None:

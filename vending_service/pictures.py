@@ -6,9 +6,12 @@ A picture the caller may not see is reported exactly like a missing one.
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Column,
@@ -28,14 +31,17 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from shared.db import ping
 from shared.stores import store_call
+from vending_service.sqlite_worker import SQLiteWorker
 
 __all__ = ["Picture", "PictureStore", "SQLPictureStore"]
 
@@ -61,10 +67,14 @@ class Picture:
             "image_url": image_url,
             "width": self.width,
             "height": self.height,
-            "created_at": datetime.fromtimestamp(self.created_at, UTC).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
+            "created_at": _rfc3339(self.created_at),
         }
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(timestamp: float) -> str:
+    # The whole catalogue shares one timestamp: formatting it once beats ten times a request.
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class PictureStore(Protocol):
@@ -121,11 +131,48 @@ def _picture(row: object) -> Picture:
     return Picture(**row._asdict())  # type: ignore[attr-defined]
 
 
-class SQLPictureStore:
-    """Pictures in SQLite (the embedded default) or PostgreSQL; images as blobs beside them."""
+def _personal(viewer: str) -> CompoundSelect[Any]:
+    """Two index lookups, disjoint by construction: the viewer's own non-public pictures,
+    and the non-public pictures others shared with them."""
+    own = select(pictures).where(pictures.c.owner == viewer, pictures.c.visibility != "public")
+    shared = (
+        select(pictures)
+        .join(shares, shares.c.picture_id == pictures.c.id)
+        .where(
+            shares.c.username == viewer,
+            pictures.c.owner != viewer,
+            pictures.c.visibility != "public",
+        )
+    )
+    return union_all(own, shared)
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+# Both reads in one statement for the SQLite worker, whatever the number of ids: the rows
+# of the third part (public ids, by primary key) carry only their id.
+_PERSONAL_AND_PUBLIC_SQLITE = """
+SELECT id, title, owner, visibility, content_type, width, height, created_at
+FROM pictures WHERE owner = :viewer AND visibility != 'public'
+UNION ALL
+SELECT p.id, p.title, p.owner, p.visibility, p.content_type, p.width, p.height, p.created_at
+FROM picture_shares AS s JOIN pictures AS p ON p.id = s.picture_id
+WHERE s.username = :viewer AND p.owner != :viewer AND p.visibility != 'public'
+UNION ALL
+SELECT p.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM json_each(:ids) AS j CROSS JOIN pictures AS p ON p.id = j.value
+WHERE p.visibility = 'public'
+"""
+
+
+class SQLPictureStore:
+    """Pictures in SQLite (the embedded default) or PostgreSQL; images as blobs beside them.
+
+    With a `worker` (SQLite only), the per-request read of `personal_and_listed` goes
+    through it rather than through SQLAlchemy; everything else uses the engine.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, worker: SQLiteWorker | None = None) -> None:
         self.engine = engine
+        self.worker = worker
 
     @store_call("picture store")
     async def add(self, picture: Picture, image: bytes) -> None:
@@ -162,6 +209,31 @@ class SQLPictureStore:
         query = select(pictures).where(_visible_to(viewer)).order_by(func.random()).limit(count)
         async with self.engine.connect() as conn:
             return [_picture(row) for row in await conn.execute(query)]
+
+    @store_call("picture store")
+    async def public_pictures(self) -> list[Picture]:
+        """Every public picture, whoever owns it."""
+        query = select(pictures).where(pictures.c.visibility == "public")
+        async with self.engine.connect() as conn:
+            return [_picture(row) for row in await conn.execute(query)]
+
+    @store_call("picture store")
+    async def personal_and_public(
+        self, viewer: str, ids: Sequence[str]
+    ) -> tuple[list[Picture], set[str]]:
+        """The non-public pictures `viewer` may see, and which of `ids` are public pictures."""
+        if self.worker is not None:
+            params = {"viewer": viewer, "ids": json.dumps(list(ids))}
+            return await self.worker.read(
+                lambda db: _split(db.execute(_PERSONAL_AND_PUBLIC_SQLITE, params))
+            )
+        query = select(pictures.c.id).where(
+            pictures.c.id.in_(ids), pictures.c.visibility == "public"
+        )
+        async with self.engine.connect() as conn:
+            personal = [_picture(row) for row in await conn.execute(_personal(viewer))]
+            public = {str(row.id) for row in await conn.execute(query)}
+        return personal, public
 
     @store_call("picture store")
     async def get_visible(self, picture_id: str, viewer: str) -> Picture | None:
@@ -225,6 +297,16 @@ class SQLPictureStore:
 
     async def ready(self) -> bool:
         return await ping(self.engine)
+
+
+def _split(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Picture], set[str]]:
+    personal, public = [], set()
+    for row in rows:
+        if row[1] is None:  # a public id: titles are never NULL
+            public.add(row[0])
+        else:
+            personal.append(Picture(*row))
+    return personal, public
 
 
 def _values(picture: Picture) -> dict[str, object]:

@@ -6,6 +6,7 @@ conditional upsert per charge, so concurrent requests can never vend past the li
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,19 +43,31 @@ class Quota:
             "limit": self.limit,
             "used": self.used,
             "remaining": self.remaining,
-            "resets_at": self.resets_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resets_at": _rfc3339(self.resets_at),
         }
 
     def headers(self, now: float) -> dict[str, str]:
         """RateLimit (IETF httpapi draft) and the older X-RateLimit-* headers."""
-        reset = self.seconds_to_reset(now)
+        reset_at = _epoch(self.resets_at)
+        remaining = self.remaining
         return {
             "RateLimit-Policy": f'"daily";q={self.limit};w={DAY}',
-            "RateLimit": f'"daily";r={self.remaining};t={reset}',
+            "RateLimit": f'"daily";r={remaining};t={max(1, math.ceil(reset_at - now))}',
             "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(int(self.resets_at.timestamp())),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(int(reset_at)),
         }
+
+
+# Every answer formats the same few instants (the day's reset): do it once each.
+@functools.lru_cache(maxsize=8)
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=8)
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
 
 
 class QuotaExceeded(Exception):
@@ -68,8 +81,13 @@ class QuotaExceeded(Exception):
 
 def quota_day(now: float) -> tuple[str, datetime]:
     """The UTC day `now` falls in, and the instant it ends."""
-    moment = datetime.fromtimestamp(now, UTC)
-    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return _utc_day(int(now // DAY))
+
+
+@functools.lru_cache(maxsize=8)
+def _utc_day(number: int) -> tuple[str, datetime]:
+    # POSIX time has 86,400 s to every day, so days since the epoch are UTC days.
+    start = datetime.fromtimestamp(number * DAY, UTC)
     return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
 
 

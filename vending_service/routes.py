@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import cast
 
 from starlette.datastructures import UploadFile
@@ -46,9 +47,15 @@ def _picture_id(request: Request) -> str:
     return picture_id
 
 
+def _image_urls(request: Request) -> Callable[[str], str]:
+    """Each picture's `image_url`, from one `url_for` per request: a dozen µs apiece."""
+    head, _, tail = str(request.url_for("cat_image", picture_id="-")).rpartition("/-/")
+    # Picture ids are [A-Za-z0-9_-]: nothing to escape.
+    return lambda picture_id: f"{head}/{picture_id}/{tail}"
+
+
 def _record(request: Request, picture: Picture) -> dict[str, object]:
-    url = str(request.url_for("cat_image", picture_id=picture.id))
-    return picture.record(url)
+    return picture.record(_image_urls(request)(picture.id))
 
 
 def _quota_headers(request: Request, quota: Quota) -> dict[str, str]:
@@ -68,7 +75,8 @@ async def list_cats(request: Request) -> Response:
     caller = require(request, "cats:read")
     count = _count(request)
     chosen, quota = await machine(request).vend(caller, count)
-    body = {"cats": [_record(request, p) for p in chosen], "quota": quota.as_dict()}
+    image_url = _image_urls(request)
+    body = {"cats": [p.record(image_url(p.id)) for p in chosen], "quota": quota.as_dict()}
     return JSONResponse(body, headers=_quota_headers(request, quota))
 
 

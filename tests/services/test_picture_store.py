@@ -1,4 +1,5 @@
-"""The `PictureStore` contract, run against every adapter: SQL on SQLite and on PostgreSQL."""
+"""The `PictureStore` contract, run against every adapter: SQL on SQLite and on PostgreSQL,
+each alone and behind the service's `PictureCache`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from tests.services.outage import (
     stop_postgres,
 )
 from vending_service.app import MIGRATIONS
+from vending_service.picture_cache import PictureCache
 from vending_service.pictures import Picture, PictureStore, SQLPictureStore
+from vending_service.sqlite_worker import SQLiteWorker, sqlite_file
 
 NOW = 1_700_000_000.0
 
@@ -52,11 +55,21 @@ def picture_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture
-async def picture_store(picture_url: str) -> AsyncIterator[PictureStore]:
-    """A picture store on a migrated database of the adapter under test."""
+@pytest.fixture(params=["plain", "cached"])
+async def picture_store(
+    request: pytest.FixtureRequest, picture_url: str
+) -> AsyncIterator[PictureStore]:
+    """A picture store on a migrated database of the adapter under test: the SQL adapter
+    alone, or as the service runs it (behind `PictureCache`, with the SQLite worker)."""
     engine = await migrated_engine(picture_url)
-    yield SQLPictureStore(engine)
+    path = sqlite_file(picture_url) if request.param == "cached" else None
+    worker = SQLiteWorker(path) if path is not None else None
+    if worker is not None:
+        worker.start()
+    store = SQLPictureStore(engine, worker=worker)
+    yield store if request.param == "plain" else PictureCache(store)
+    if worker is not None:
+        await worker.aclose()
     await engine.dispose()
 
 

@@ -1,4 +1,5 @@
-"""The `QuotaStore` contract, run against every adapter: SQL (SQLite, PostgreSQL) and Redis."""
+"""The `QuotaStore` contract, run against every adapter: SQL (SQLite, PostgreSQL), SQLite
+through the worker thread, and Redis."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from vending_service.quota import (
     quota_day,
 )
 from vending_service.redis_quota import RedisQuotaStore
+from vending_service.sqlite_quota import SQLiteQuotaStore
+from vending_service.sqlite_worker import SQLiteWorker, sqlite_file
 
 LIMIT = 300
 
@@ -57,16 +60,26 @@ async def open_quota_store(backend: Backend) -> AsyncIterator[QuotaStore]:
     engine = create_engine(backend.url)
     try:
         await migrate(engine, MIGRATIONS, "alembic_version_vending")
-        yield SQLQuotaStore(engine)
+        if backend.name == "sqlite-worker":
+            path = sqlite_file(backend.url)
+            assert path is not None
+            worker = SQLiteWorker(path)
+            worker.start()
+            try:
+                yield SQLiteQuotaStore(worker)
+            finally:
+                await worker.aclose()
+        else:
+            yield SQLQuotaStore(engine)
     finally:
         await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite-worker", "postgresql", "redis"])
 def quota_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     """Empty storage for quota counters, one per adapter."""
-    if request.param == "sqlite":
-        return Backend("sqlite", sqlite_url(tmp_path, "vending.db"))
+    if request.param in ("sqlite", "sqlite-worker"):
+        return Backend(request.param, sqlite_url(tmp_path, "vending.db"))
     if request.param == "postgresql":
         return Backend("postgresql", str(request.getfixturevalue("postgres_url")))
     server: RedisServer = request.getfixturevalue("redis_server")
@@ -192,6 +205,22 @@ async def test_two_replicas_charging_at_once_share_one_limit(
         assert (len(charged), len(refused)) == (5, 45)
         assert (await one.usage("alice", LIMIT, now)).used == LIMIT
         assert (await two.usage("alice", LIMIT, now)).used == LIMIT
+
+
+async def test_redis_charges_arriving_together_share_round_trips(
+    redis_server: RedisServer, now: float
+) -> None:
+    """Concurrent charges go to Redis in batches, each counted exactly once."""
+    client = create_redis(redis_server.url)
+    try:
+        store = RedisQuotaStore(client)
+        results = await asyncio.gather(*(store.charge("alice", 1, LIMIT, now) for _ in range(50)))
+
+        assert sorted(q.used for q in results) == list(range(1, 51))
+        assert store.round_trips < 50
+        assert (await store.usage("alice", LIMIT, now)).used == 50
+    finally:
+        await client.aclose()
 
 
 async def test_redis_counters_expire_on_their_own(redis_server: RedisServer, now: float) -> None:

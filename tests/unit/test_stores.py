@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
@@ -31,6 +33,7 @@ def _dbapi(sqlstate: str) -> sa_errors.DBAPIError:
         TimeoutError(),
         redis_errors.ConnectionError(),
         redis_errors.TimeoutError(),
+        sqlite3.OperationalError("database is locked"),  # raw sqlite3: the vending worker
     ],
 )
 def test_connection_failures_are_unavailable(exc: Exception) -> None:
@@ -46,6 +49,7 @@ def test_connection_failures_are_unavailable(exc: Exception) -> None:
         _dbapi("42P01"),  # undefined table
         ValueError("bad data"),
         redis_errors.ResponseError("WRONGTYPE"),
+        sqlite3.IntegrityError("UNIQUE constraint failed"),
     ],
 )
 def test_statement_and_data_errors_are_not_unavailable(exc: Exception) -> None:

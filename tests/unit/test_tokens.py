@@ -696,3 +696,64 @@ async def test_cache_size_zero_caches_nothing(
     await verifier.verify(token)
     await verifier.verify(token)
     assert verifier.verifications == 2
+
+
+# --- the remembered header and the strict decoding behind the fast path -----------------
+
+
+async def test_a_remembered_header_vouches_for_no_other_header(
+    keys: StaticKeys, minter: TokenMinter, rsa_key: rsa.RSAPrivateKey, clock: FakeClock
+) -> None:
+    """After a header has been accepted, a token whose header differs in any way is judged
+    on its own header: alg none, another typ, a key-carrying parameter are still refused."""
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, cache_size=0, clock=clock)
+    token = minter.mint()
+    await verifier.verify(token)
+    _, payload, signature = token.split(".")
+    for header, refusal in [
+        (rs256_header(alg="none"), UnsupportedHeader),
+        (rs256_header(typ="JWT"), UnsupportedHeader),
+        (rs256_header(jku="http://evil.test/jwks"), UnsupportedHeader),
+        (rs256_header(kid="another-key"), UnknownKey),
+    ]:
+        forged = f"{b64url(_json_bytes(header))}.{payload}.{signature}"
+        await assert_refused(verifier, forged, refusal)
+    await verifier.verify(token)
+    assert verifier.verifications == 2
+
+
+async def test_a_remembered_header_is_forgotten_with_its_key(
+    keys: StaticKeys, minter: TokenMinter, clock: FakeClock
+) -> None:
+    """When the key set changes, a header accepted before names a key that must be found
+    again: with the key gone, its tokens are refused as signed by an unknown key."""
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, cache_size=0, clock=clock)
+    token = minter.mint()
+    await verifier.verify(token)
+    keys.keys = {}
+    keys.generation += 1
+
+    await assert_refused(verifier, token, UnknownKey)
+
+
+@pytest.mark.parametrize("bad", ["+", "/", "=", " ", "\n", "é", "!"])
+@pytest.mark.parametrize("segment", [0, 1, 2])
+async def test_a_character_outside_base64url_in_any_segment_is_malformed(
+    verifier: TokenVerifier, minter: TokenMinter, bad: str, segment: int
+) -> None:
+    """Padding, the standard alphabet's + and /, whitespace or any other character in any
+    segment makes the token malformed, whichever segment it is in."""
+    parts = minter.mint().split(".")
+    parts[segment] = parts[segment][:8] + bad + parts[segment][9:]
+    await assert_refused(verifier, ".".join(parts), MalformedToken)
+
+
+@pytest.mark.parametrize("shape", ["a.b", "a.b.c.d", ".b.c", "a..c", "a.b.", ""])
+async def test_a_token_without_exactly_three_non_empty_segments_is_malformed(
+    verifier: TokenVerifier, keys: StaticKeys, minter: TokenMinter, shape: str
+) -> None:
+    """Two parts, four parts, or an empty part: malformed, before any key is looked up."""
+    header, payload, signature = minter.mint().split(".")
+    token = shape.replace("a", header).replace("b", payload).replace("c", signature)
+    await assert_refused(verifier, token, MalformedToken)
+    assert keys.lookups == 0

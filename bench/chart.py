@@ -1,0 +1,181 @@
+"""The run as a picture, drawn with Pillow: throughput, latency, verification cost, targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bench.suite import VARIANTS, WORKLOADS
+
+__all__ = ["draw_chart"]
+
+WIDTH = 1400
+LABEL_W = 330
+BAR_H = 22
+GAP = 8
+COLOURS = {
+    "framework": (150, 150, 160),
+    "naive": (222, 120, 60),
+    "ceiling": (110, 110, 200),
+    "sqlite": (46, 150, 110),
+    "redis": (200, 70, 90),
+}
+INK = (34, 34, 40)
+GRID = (225, 225, 232)
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(size: int) -> Font:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # Pillow without FreeType: one fixed size
+        return ImageFont.load_default()
+
+
+class _Canvas:
+    def __init__(self, height: int) -> None:
+        self.image = Image.new("RGB", (WIDTH, height), "white")
+        self.pen = ImageDraw.Draw(self.image)
+        self.text_font, self.small, self.title = _font(15), _font(13), _font(22)
+        self.y = 20
+
+    def heading(self, text: str, note: str = "") -> None:
+        self.y += 14
+        self.pen.text((20, self.y), text, fill=INK, font=self.title)
+        if note:
+            self.pen.text((20, self.y + 30), note, fill=(90, 90, 100), font=self.small)
+            self.y += 20
+        self.y += 48
+
+    def bars(
+        self,
+        rows: list[tuple[str, str, float, float, float]],
+        unit: str,
+        marker: float | None = None,
+    ) -> None:
+        """Rows of (label, variant, value, low, high), one scale for all of them."""
+        top = max([max(value, high) for _, _, value, _, high in rows] + [marker or 0.0]) or 1.0
+        span = WIDTH - LABEL_W - 170
+        left = LABEL_W
+        for fraction in (0.25, 0.5, 0.75, 1.0):
+            x = left + span * fraction
+            self.pen.line([(x, self.y - 4), (x, self.y + len(rows) * (BAR_H + GAP))], fill=GRID)
+            self.pen.text(
+                (x - 20, self.y - 20),
+                f"{top * fraction:,.0f}" if top >= 100 else f"{top * fraction:.1f}",
+                fill=INK,
+                font=self.small,
+            )
+        for label, variant, value, low, high in rows:
+            self.pen.text((20, self.y + 3), label, fill=INK, font=self.text_font)
+            x = left + span * value / top
+            self.pen.rectangle([left, self.y, x, self.y + BAR_H], fill=COLOURS[variant])
+            if high > low:  # the spread of the repetitions
+                middle = self.y + BAR_H / 2
+                x_low, x_high = left + span * low / top, left + span * high / top
+                self.pen.line([(x_low, middle), (x_high, middle)], fill=INK, width=2)
+                self.pen.line([(x_high, middle - 5), (x_high, middle + 5)], fill=INK, width=2)
+            self.pen.text(
+                (max(x, left + span * high / top) + 8, self.y + 3),
+                f"{value:,.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}",
+                fill=INK,
+                font=self.text_font,
+            )
+            self.y += BAR_H + GAP
+        if marker:
+            x = left + span * marker / top
+            for y in range(int(self.y - len(rows) * (BAR_H + GAP)), int(self.y), 8):
+                self.pen.line([(x, y), (x, y + 4)], fill=COLOURS["ceiling"], width=2)
+
+    def lines(self, rows: list[tuple[str, tuple[int, int, int]]]) -> None:
+        for text, colour in rows:
+            self.pen.text((20, self.y), text, fill=colour, font=self.text_font)
+            self.y += 22
+
+
+def draw_chart(summary: dict[str, Any], path: Path) -> None:
+    """Write the PNG of `summary` (as `bench.report.summarize` makes it) to `path`."""
+    method, found = summary["method"], summary["machine"]
+    users = f"{method['users']:,} users"
+    order = list(VARIANTS)
+    throughput = sorted(
+        summary["throughput"],
+        key=lambda t: (order.index(t["variant"]), list(WORKLOADS).index(t["workload"])),
+    )
+    ceiling = next((t["rps"] for t in throughput if t["variant"] == "ceiling"), None)
+    verify = [m for m in summary["micro"] if "sign" not in m["name"] and "booth" not in m["name"]]
+    rows = len(throughput) + 2 * len(summary["latency"]) + len(verify) + len(summary["targets"])
+    canvas = _Canvas(260 + rows * (BAR_H + GAP) + 6 * 70)
+
+    canvas.pen.text(
+        (20, canvas.y),
+        "Lanyard: GET /cats?count=10, one uvicorn worker",
+        fill=INK,
+        font=canvas.title,
+    )
+    canvas.y += 32
+    canvas.pen.text(
+        (20, canvas.y),
+        f"{summary['started']}  -  {found['nproc']} x {found['cpu_model']}, Python "
+        f"{found['python']}, wrk {method['connections']} connections"
+        + ("  -  SMOKE RUN: figures mean nothing" if summary["smoke"] else ""),
+        fill=(90, 90, 100),
+        font=canvas.small,
+    )
+    canvas.y += 10
+
+    canvas.heading(
+        "Throughput, requests/s (median; line: spread of the runs; dashes: the ceiling)",
+        f"{method['seconds']:g} s x {method['repetitions']} runs each",
+    )
+    canvas.bars(
+        [
+            (
+                f"{t['variant']}: {WORKLOADS[t['workload']].replace('distinct users', users)}"[:42],
+                t["variant"],
+                t["rps"],
+                min(t["rps_runs"]),
+                max(t["rps_runs"]),
+            )
+            for t in throughput
+        ],
+        "/s",
+        ceiling,
+    )
+
+    canvas.heading(f"Latency at a fixed ~{method['rate']:,} requests/s, ms (p50 and p99)")
+    latency_rows = []
+    for row in summary["latency"]:
+        latency_rows.append((f"{row['variant']} p50", row["variant"], row["p50_ms"], 0.0, 0.0))
+        latency_rows.append((f"{row['variant']} p99", row["variant"], row["p99_ms"], 0.0, 0.0))
+    canvas.bars(latency_rows, "ms")
+
+    canvas.heading("Token verification, microseconds per token (in process)")
+    canvas.bars(
+        [
+            (
+                m["name"][:42],
+                "sqlite" if "TokenVerifier" in m["name"] else "framework",
+                m["us"],
+                min(m["runs_us"]),
+                max(m["runs_us"]),
+            )
+            for m in verify
+        ],
+        "us",
+    )
+
+    canvas.heading("Targets (ratios from this run)")
+    canvas.lines(
+        [
+            (
+                f"{'met    ' if t['met'] else 'NOT met'}  {t['target']}: {t['value']:.2f}",
+                (30, 130, 80) if t["met"] else (190, 40, 50),
+            )
+            for t in summary["targets"]
+        ]
+    )
+    canvas.image.crop((0, 0, WIDTH, canvas.y + 20)).save(path, "PNG")

@@ -1,0 +1,71 @@
+"""The benchmark's own apps: the ceiling serves without a token, the service never does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from bench.apps import ceiling_app
+from shared.testing import JWKSFake
+from vending_service.app import create_app
+from vending_service.settings import VendingSettings
+
+# Every variable the benchmark sets for its servers, and a few a hopeful reader might try.
+BENCH_ENVIRONMENT = {
+    "ISSUER": "http://bench.lanyard.test",
+    "JWKS_URL": "http://bench.lanyard.test/.well-known/jwks.json",
+    "QUOTA_FREE": "1000000000",
+    "BENCH_CEILING": "1",
+    "BENCH_NO_AUTH": "1",
+    "CEILING": "true",
+}
+
+
+async def client_of(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://vending.test") as client:
+            yield client
+
+
+@pytest.fixture
+async def ceiling(
+    vending_settings: VendingSettings, jwks_fake: JWKSFake
+) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in client_of(ceiling_app(vending_settings, transport=jwks_fake.transport())):
+        yield client
+
+
+async def test_the_ceiling_serves_the_same_json_without_a_token_or_a_charge(
+    ceiling: httpx.AsyncClient,
+) -> None:
+    """The ceiling answers /cats with no token, ten distinct cats, and charges nothing."""
+    for _ in range(3):
+        response = await ceiling.get("/cats", params={"count": 10})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len({cat["id"] for cat in body["cats"]}) == 10
+        assert body["quota"]["used"] == 0
+        assert response.headers["ratelimit-policy"].startswith('"daily"')
+
+
+async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
+    jwks_fake: JWKSFake, bearer: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    """What `python -m vending_service serve` builds, with the benchmark's variables and
+    any a reader might guess, is the real service: no token, no cats."""
+    env = {**BENCH_ENVIRONMENT, "DATA_DIR": str(tmp_path), "ISSUER": "http://auth.test"}
+    settings = VendingSettings.from_env(env)
+    app = create_app(settings, transport=jwks_fake.transport())
+    async for client in client_of(app):
+        refused = await client.get("/cats", params={"count": 10})
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        charged = await client.get("/cats", params={"count": 10}, headers=bearer())
+        assert charged.status_code == 200
+        assert charged.json()["quota"]["used"] == 10
