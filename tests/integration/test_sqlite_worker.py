@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import closing
@@ -55,12 +56,25 @@ def insert(subject: str, day: str = "d") -> Callable[[sqlite3.Connection], objec
 
 
 async def test_concurrent_writes_all_land_in_fewer_transactions(worker: SQLiteWorker) -> None:
-    """Fifty writes queued together are committed in batches, and every one is kept."""
-    await asyncio.gather(*(worker.write(insert("alice", f"day-{day}")) for day in range(50)))
+    """Fifty writes queued while the worker is busy are committed together, every one kept."""
+    started, gate = threading.Event(), threading.Event()
+
+    def hold(db: sqlite3.Connection) -> None:
+        started.set()
+        gate.wait(10)
+
+    blocker = asyncio.ensure_future(worker.write(hold))
+    assert await asyncio.to_thread(started.wait, 10)
+    writes = asyncio.gather(*(worker.write(insert("alice", f"day-{day}")) for day in range(50)))
+    await asyncio.sleep(0)  # let each write put its job on the queue; the worker is held
+    before = worker.batches
+    gate.set()
+    await blocker
+    await writes
 
     count = await worker.read(lambda db: db.execute("SELECT count(*) FROM quota_usage").fetchall())
     assert count == [(50,)]
-    assert worker.batches < 50
+    assert worker.batches - before <= 3  # the held batch, then the fifty together (+ the read)
 
 
 async def test_a_failing_write_fails_alone_and_the_others_commit(worker: SQLiteWorker) -> None:
