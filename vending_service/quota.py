@@ -18,7 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db import ping
 from shared.stores import store_call
 
-__all__ = ["Quota", "QuotaExceeded", "QuotaStore", "SQLQuotaStore", "quota_day"]
+__all__ = [
+    "CHARGE_SQL",
+    "PRUNE_SQL",
+    "USAGE_SQL",
+    "Quota",
+    "QuotaExceeded",
+    "QuotaStore",
+    "SQLQuotaStore",
+    "quota_day",
+]
 
 DAY = 86400
 
@@ -36,7 +45,7 @@ class Quota:
         return max(0, self.limit - self.used)
 
     def seconds_to_reset(self, now: float) -> int:
-        return max(1, math.ceil(self.resets_at.timestamp() - now))
+        return max(1, math.ceil(_epoch(self.resets_at) - now))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -52,7 +61,7 @@ class Quota:
         remaining = self.remaining
         return {
             "RateLimit-Policy": f'"daily";q={self.limit};w={DAY}',
-            "RateLimit": f'"daily";r={remaining};t={max(1, math.ceil(reset_at - now))}',
+            "RateLimit": f'"daily";r={remaining};t={self.seconds_to_reset(now)}',
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": str(int(reset_at)),
@@ -113,17 +122,19 @@ quota_usage = Table(
 )
 
 # One statement: insert the first charge of the day, or add to the count only while the
-# sum stays within the limit. SQLite and PostgreSQL both take this as written.
-_CHARGE = text(
-    """
+# sum stays within the limit. SQLite and PostgreSQL both take this as written, and so does
+# the raw sqlite3 adapter (`sqlite_quota.py`), which shares these texts.
+CHARGE_SQL = """
     INSERT INTO quota_usage (subject, day, used) VALUES (:subject, :day, :amount)
     ON CONFLICT (subject, day) DO UPDATE SET used = quota_usage.used + excluded.used
     WHERE quota_usage.used + excluded.used <= :limit
     RETURNING used
     """
-)
-_USAGE = text("SELECT used FROM quota_usage WHERE subject = :subject AND day = :day")
-_PRUNE = text("DELETE FROM quota_usage WHERE day < :day")
+USAGE_SQL = "SELECT used FROM quota_usage WHERE subject = :subject AND day = :day"
+PRUNE_SQL = "DELETE FROM quota_usage WHERE day < :day"
+_CHARGE = text(CHARGE_SQL)
+_USAGE = text(USAGE_SQL)
+_PRUNE = text(PRUNE_SQL)
 
 
 class SQLQuotaStore:

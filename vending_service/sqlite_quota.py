@@ -11,19 +11,18 @@ from __future__ import annotations
 import sqlite3
 
 from shared.stores import store_call
-from vending_service.quota import DAY, Quota, QuotaExceeded, quota_day
+from vending_service.quota import (
+    CHARGE_SQL,
+    DAY,
+    PRUNE_SQL,
+    USAGE_SQL,
+    Quota,
+    QuotaExceeded,
+    quota_day,
+)
 from vending_service.sqlite_worker import SQLiteWorker
 
 __all__ = ["SQLiteQuotaStore"]
-
-_CHARGE = """
-INSERT INTO quota_usage (subject, day, used) VALUES (?, ?, ?)
-ON CONFLICT (subject, day) DO UPDATE SET used = quota_usage.used + excluded.used
-WHERE quota_usage.used + excluded.used <= ?
-RETURNING used
-"""
-_USAGE = "SELECT used FROM quota_usage WHERE subject = ? AND day = ?"
-_PRUNE = "DELETE FROM quota_usage WHERE day < ?"
 
 
 class SQLiteQuotaStore:
@@ -35,7 +34,7 @@ class SQLiteQuotaStore:
     async def prune(self, now: float) -> None:
         """Forget counters of days before yesterday."""
         yesterday, _ = quota_day(now - DAY)
-        await self.worker.write(lambda db: db.execute(_PRUNE, (yesterday,)).close())
+        await self.worker.write(lambda db: db.execute(PRUNE_SQL, {"day": yesterday}).close())
 
     @store_call("quota store")
     async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
@@ -44,7 +43,8 @@ class SQLiteQuotaStore:
             raise QuotaExceeded(await self.usage(subject, limit, now), amount)
 
         def charge(db: sqlite3.Connection) -> int | None:
-            rows = db.execute(_CHARGE, (subject, day, amount, limit)).fetchall()
+            params = {"subject": subject, "day": day, "amount": amount, "limit": limit}
+            rows = db.execute(CHARGE_SQL, params).fetchall()
             return int(rows[0][0]) if rows else None
 
         used = await self.worker.write(charge)
@@ -57,7 +57,7 @@ class SQLiteQuotaStore:
         day, resets_at = quota_day(now)
 
         def usage(db: sqlite3.Connection) -> int:
-            rows = db.execute(_USAGE, (subject, day)).fetchall()
+            rows = db.execute(USAGE_SQL, {"subject": subject, "day": day}).fetchall()
             return int(rows[0][0]) if rows else 0
 
         return Quota(limit, await self.worker.read(usage), resets_at)
