@@ -70,13 +70,20 @@ def main() -> int:
         f"http://localhost:{FRONTEND_PORT}",
     )
     env.setdefault("CORS_ORIGINS", ",".join(dict.fromkeys(origins)))
-    children = [
-        subprocess.Popen(  # noqa: S603 - fixed argv
-            [python, "-m", "auth_service", "serve", "--host", HOST, "--port", str(AUTH_PORT)],
-            cwd=ROOT,
-            env=env,
-        )
+    # In start order: each must answer before the next starts (vending fetches auth's keys).
+    processes = [
+        ("the auth service", "auth_service", AUTH_PORT, "/readyz", 60, []),
+        ("the vending service", "vending_service", VENDING_PORT, "/readyz", 120, []),
+        (
+            "the frontend server",
+            "tools.frontend_server",
+            FRONTEND_PORT,
+            "/",
+            30,
+            ["--auth-url", auth_url, "--vending-url", vending_url],
+        ),
     ]
+    children: list[subprocess.Popen[bytes]] = []
     interrupted = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -86,51 +93,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        if not _wait_ready(f"{auth_url}/readyz", children, time.monotonic() + 60):
-            print("the auth service did not become ready", file=sys.stderr)
-            return 1
-        children.append(
-            subprocess.Popen(  # noqa: S603 - fixed argv
-                [
-                    python,
-                    "-m",
-                    "vending_service",
-                    "serve",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(VENDING_PORT),
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
-        if not _wait_ready(f"{vending_url}/readyz", children, time.monotonic() + 120):
-            print("the vending service did not become ready", file=sys.stderr)
-            return 1
-        children.append(
-            subprocess.Popen(  # noqa: S603 - fixed argv
-                [
-                    python,
-                    "-m",
-                    "tools.frontend_server",
-                    "serve",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(FRONTEND_PORT),
-                    "--auth-url",
-                    auth_url,
-                    "--vending-url",
-                    vending_url,
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
-        if not _wait_ready(f"{frontend_url}/", children, time.monotonic() + 30):
-            print("the frontend server did not start", file=sys.stderr)
-            return 1
+        for name, module, port, ready_path, deadline, extra in processes:
+            argv = [python, "-m", module, "serve", "--host", HOST, "--port", str(port), *extra]
+            children.append(subprocess.Popen(argv, cwd=ROOT, env=env))  # noqa: S603 - fixed argv
+            ready_url = f"http://{HOST}:{port}{ready_path}"
+            if not _wait_ready(ready_url, children, time.monotonic() + deadline):
+                print(f"{name} did not become ready", file=sys.stderr)
+                return 1
         print(
             f"\nLanyard is running:\n"
             f"  browser app     {frontend_url}   (open this one)\n"
