@@ -18,8 +18,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from auth_service.keys import generate_key
-from tests.e2e.local.conftest import ROOT, Service, free_port, start, wait_until
+from tests.e2e.local.conftest import (
+    ROOT,
+    Service,
+    distinct_ports,
+    running_pair,
+    start,
+    wait_until,
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Playwright's own browser download is not used: Debian's chromium, headless and quiet.
@@ -66,13 +72,6 @@ class Site:
     frontend: Service
 
 
-def _distinct_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(free_port())
-    return sorted(ports)
-
-
 def _serving(service: Service) -> bool:
     if service.process.poll() is not None:
         pytest.fail(f"{service.name} exited: {service.log.read_text()[-3000:]}")
@@ -86,51 +85,26 @@ def _serving(service: Service) -> bool:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Auth, vending (daily quota of 40) and the frontend server, all ready."""
     workdir = tmp_path_factory.mktemp("browser-stack")
-    keys = workdir / "keys"
-    generate_key(keys)
-    auth_port, vending_port, frontend_port = _distinct_ports(3)
-    issuer = f"http://127.0.0.1:{auth_port}"
+    auth_port, vending_port, frontend_port = distinct_ports(3)
     origin = f"http://127.0.0.1:{frontend_port}"
-    common = {"ISSUER": issuer, "PYTHONUNBUFFERED": "1", "CORS_ORIGINS": origin}
-    services: list[Service] = []
-    try:
-        auth = start(
-            "auth",
-            "auth_service",
-            auth_port,
-            {**common, "KEYS_DIR": str(keys), "DATA_DIR": str(workdir / "auth-data")},
-            workdir,
-        )
-        services.append(auth)
-        wait_until(auth.ready, READY_DEADLINE, "the auth service")
-        vending = start(
-            "vending",
-            "vending_service",
-            vending_port,
-            {
-                **common,
-                "JWKS_URL": f"{issuer}/.well-known/jwks.json",
-                "DATA_DIR": str(workdir / "vending-data"),
-                "QUOTA_FREE": str(QUOTA),
-                "CATALOGUE_SIZE": "100",
-            },
-            workdir,
-        )
-        services.append(vending)
+    with running_pair(
+        workdir,
+        ports=(auth_port, vending_port),
+        common_env={"CORS_ORIGINS": origin},
+        vending_env={"QUOTA_FREE": str(QUOTA), "CATALOGUE_SIZE": "100"},
+    ) as pair:
         frontend = start(
             "frontend",
             "tools.frontend_server",
             frontend_port,
-            {"AUTH_URL": auth.url, "VENDING_URL": vending.url},
+            {"AUTH_URL": pair.auth.url, "VENDING_URL": pair.vending.url},
             workdir,
         )
-        services.append(frontend)
-        wait_until(vending.ready, READY_DEADLINE, "the vending service")
-        wait_until(lambda: _serving(frontend), READY_DEADLINE, "the frontend server")
-        yield Site(origin, auth, vending, frontend)
-    finally:
-        for service in reversed(services):
-            service.stop()
+        try:
+            wait_until(lambda: _serving(frontend), READY_DEADLINE, "the frontend server")
+            yield Site(origin, pair.auth, pair.vending, frontend)
+        finally:
+            frontend.stop()
 
 
 @pytest.fixture(scope="session")

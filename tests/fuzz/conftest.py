@@ -24,8 +24,7 @@ from PIL import Image
 from schemathesis import AuthContext, Case, HookContext, Response
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from auth_service.keys import generate_key
-from tests.e2e.local.conftest import READY_DEADLINE, Service, free_port, login, start, wait_until
+from tests.e2e.local.conftest import Service, login, running_pair
 
 SEED = int(os.environ.get("FUZZ_SEED", "20251129"))
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
@@ -98,40 +97,16 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzStack]:
     """Both services as real processes; a `fuzzer` account with a quota fuzzing cannot spend,
     holding a few pictures of its own, public and private, for the links to find."""
     workdir = tmp_path_factory.mktemp("fuzz")
-    keys = workdir / "keys"
-    generate_key(keys)
-    auth_port, vending_port = free_port(), free_port()
-    issuer = f"http://127.0.0.1:{auth_port}"
-    common = {"ISSUER": issuer, "PYTHONUNBUFFERED": "1"}
     auth_env = {
-        **common,
-        "KEYS_DIR": str(keys),
-        "DATA_DIR": str(workdir / "auth-data"),
         "ACCESS_TOKEN_TTL": "3600",
         # Every request comes from 127.0.0.1: throttle usernames, as ever, but not the address.
         "THROTTLE_IP_FAILURES": "1000000000",
     }
-    vending_env = {
-        **common,
-        "JWKS_URL": f"{issuer}/.well-known/jwks.json",
-        "DATA_DIR": str(workdir / "vending-data"),
-        "CATALOGUE_SIZE": "100",
-        "QUOTA_FREE": "1000000000",
-    }
-    services: list[Service] = []
-    try:
-        auth = start("auth", "auth_service", auth_port, auth_env, workdir)
-        services.append(auth)
-        wait_until(auth.ready, READY_DEADLINE, "the auth service")
-        vending = start("vending", "vending_service", vending_port, vending_env, workdir)
-        services.append(vending)
-        wait_until(vending.ready, READY_DEADLINE, "the vending service")
-        token = login(auth.url, FUZZ_USER)
-        _seed_pictures(vending.url, token)
-        yield FuzzStack(auth, vending, token)
-    finally:
-        for service in reversed(services):
-            service.stop()
+    vending_env = {"CATALOGUE_SIZE": "100", "QUOTA_FREE": "1000000000"}
+    with running_pair(workdir, auth_env=auth_env, vending_env=vending_env) as pair:
+        token = login(pair.auth.url, FUZZ_USER)
+        _seed_pictures(pair.vending.url, token)
+        yield FuzzStack(pair.auth, pair.vending, token)
 
 
 def _seed_pictures(vending_url: str, token: str) -> None:

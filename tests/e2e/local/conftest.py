@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def distinct_ports(count: int) -> list[int]:
+    """`count` free ports, no two alike (one free port can be offered twice before use)."""
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
 
 
 def wait_until(condition: Callable[[], bool], deadline: float, what: str) -> None:
@@ -90,23 +99,37 @@ class Stack:
     vending: Service
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    """A fresh auth service and vending service, both ready."""
-    keys = tmp_path / "keys"
+@contextlib.contextmanager
+def running_pair(
+    workdir: Path,
+    *,
+    common_env: Mapping[str, str] | None = None,
+    auth_env: Mapping[str, str] | None = None,
+    vending_env: Mapping[str, str] | None = None,
+    ports: tuple[int, int] | None = None,
+) -> Iterator[Stack]:
+    """A fresh key, then the auth service and the vending service, each ready in turn;
+    both stopped by pid on the way out. `*_env` adds to (or overrides) their settings."""
+    keys = workdir / "keys"
     generate_key(keys)
-    auth_port, vending_port = free_port(), free_port()
+    auth_port, vending_port = ports or distinct_ports(2)
     issuer = f"http://127.0.0.1:{auth_port}"
-    common = {"ISSUER": issuer, "PYTHONUNBUFFERED": "1"}
-    auth = start(
-        "auth",
-        "auth_service",
-        auth_port,
-        {**common, "KEYS_DIR": str(keys), "DATA_DIR": str(tmp_path / "auth-data")},
-        tmp_path,
-    )
-    services = [auth]
+    common = {"ISSUER": issuer, "PYTHONUNBUFFERED": "1", **(common_env or {})}
+    services: list[Service] = []
     try:
+        auth = start(
+            "auth",
+            "auth_service",
+            auth_port,
+            {
+                **common,
+                "KEYS_DIR": str(keys),
+                "DATA_DIR": str(workdir / "auth-data"),
+                **(auth_env or {}),
+            },
+            workdir,
+        )
+        services.append(auth)
         wait_until(auth.ready, READY_DEADLINE, "the auth service")
         vending = start(
             "vending",
@@ -115,10 +138,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             {
                 **common,
                 "JWKS_URL": f"{issuer}/.well-known/jwks.json",
-                "DATA_DIR": str(tmp_path / "vending-data"),
-                "JWKS_COOLDOWN": "30",
+                "DATA_DIR": str(workdir / "vending-data"),
+                **(vending_env or {}),
             },
-            tmp_path,
+            workdir,
         )
         services.append(vending)
         wait_until(vending.ready, READY_DEADLINE, "the vending service")
@@ -126,6 +149,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     finally:
         for service in reversed(services):
             service.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A fresh auth service and vending service, both ready."""
+    with running_pair(tmp_path, vending_env={"JWKS_COOLDOWN": "30"}) as pair:
+        yield pair
 
 
 def login(auth_url: str, username: str, password: str = "correct horse battery") -> str:
