@@ -19,6 +19,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared.jwks import public_jwk
+
 __all__ = ["KeyFileError", "KeyRing", "SigningKey", "ensure_key", "generate_key", "jwk_thumbprint"]
 
 MIN_BITS = 2048
@@ -26,11 +28,6 @@ MIN_BITS = 2048
 
 class KeyFileError(Exception):
     """The keys folder holds no usable key, or a key file is unusable."""
-
-
-def _b64uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def jwk_thumbprint(n: str, e: str) -> str:
@@ -48,15 +45,7 @@ class SigningKey:
 
     def public_jwk(self) -> dict[str, str]:
         """The public half only: kty, use, alg, kid, n, e. Never a private member."""
-        numbers = self.private_key.public_key().public_numbers()
-        return {
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": self.kid,
-            "n": _b64uint(numbers.n),
-            "e": _b64uint(numbers.e),
-        }
+        return public_jwk(self.private_key.public_key(), self.kid)
 
 
 def _load(path: Path) -> SigningKey:
@@ -68,8 +57,8 @@ def _load(path: Path) -> SigningKey:
         raise KeyFileError(f"{path.name} is not an RSA key")
     if key.key_size < MIN_BITS:
         raise KeyFileError(f"{path.name} is {key.key_size} bits; at least {MIN_BITS} are needed")
-    numbers = key.public_key().public_numbers()
-    return SigningKey(jwk_thumbprint(_b64uint(numbers.n), _b64uint(numbers.e)), key, path)
+    jwk = public_jwk(key.public_key(), kid="")
+    return SigningKey(jwk_thumbprint(jwk["n"], jwk["e"]), key, path)
 
 
 class KeyRing:

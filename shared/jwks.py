@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
-__all__ = ["CachePolicy", "JWKSCache", "JWKSError", "parse_jwks"]
+__all__ = ["CachePolicy", "JWKSCache", "JWKSError", "parse_jwks", "public_jwk"]
 
 log = logging.getLogger("lanyard.jwks")
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
@@ -32,6 +32,24 @@ MAX_RSA_BITS = 8192
 
 class JWKSError(Exception):
     """The key set could not be fetched or is unusable."""
+
+
+def _b64uint_encode(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(key: RSAPublicKey, kid: str) -> dict[str, str]:
+    """The JWK of an RS256 signing key: kty, use, alg, kid, n, e — public members only."""
+    numbers = key.public_numbers()
+    return {
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "kid": kid,
+        "n": _b64uint_encode(numbers.n),
+        "e": _b64uint_encode(numbers.e),
+    }
 
 
 def _b64uint(value: object, name: str) -> int:

@@ -17,24 +17,9 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared.jwks import public_jwk
+
 __all__ = ["FakeClock", "JWKSFake", "TokenMinter", "public_jwk"]
-
-
-def _b64uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def public_jwk(key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:
-    numbers = key.public_numbers()
-    return {
-        "kty": "RSA",
-        "use": "sig",
-        "alg": "RS256",
-        "kid": kid,
-        "n": _b64uint(numbers.n),
-        "e": _b64uint(numbers.e),
-    }
 
 
 @dataclass
