@@ -14,7 +14,6 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -78,10 +77,6 @@ class KeyRing:
         if not folder.is_dir():
             raise KeyFileError(f"the keys folder {folder} does not exist")
         return cls([_load(path) for path in sorted(folder.glob("*.pem"))])
-
-    def jwks(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.jwks_body)
-        return result
 
 
 def generate_key(folder: Path, *, bits: int = 2048, now: datetime | None = None) -> Path:
