@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from starlette.responses import Response
-from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HTTPMetrics", "MetricsMiddleware", "metrics_response"]
+__all__ = ["HTTPMetrics", "metrics_response"]
 
 
 class HTTPMetrics:
@@ -51,42 +48,6 @@ class HTTPMetrics:
 
     def render(self) -> bytes:
         return _generate_latest(self.registry)
-
-
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-class MetricsMiddleware:
-    """Counts every HTTP request; unmatched paths share one label so cardinality stays bounded."""
-
-    def __init__(self, app: ASGIApp, metrics: HTTPMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
-            self.metrics.observe(
-                template or "<unmatched>",
-                scope["method"] if scope["method"] in _METHODS else "OTHER",
-                status,
-                time.perf_counter() - started,
-            )
 
 
 def metrics_response(metrics: HTTPMetrics) -> Response:
