@@ -20,7 +20,6 @@ import httpx
 from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials
 from starlette.middleware import Middleware
-from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from shared.cli import freeze_after_startup
 from shared.tokens import AccessClaims
 from vending_service.app import create_app
-from vending_service.auth import BearerUser
+from vending_service.auth import BearerAuthentication, BearerUser
 from vending_service.quota import Quota, QuotaExceeded, quota_day
 from vending_service.settings import VendingSettings
 
@@ -70,7 +69,7 @@ class UnmeteredQuotas:
 
 
 def _is_authentication(middleware: Middleware) -> bool:
-    return cast(object, middleware.cls) is AuthenticationMiddleware
+    return cast(object, middleware.cls) is BearerAuthentication
 
 
 def ceiling_app(

@@ -13,7 +13,6 @@ import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,7 +23,7 @@ from shared.jwks import CachePolicy, JWKSCache
 from shared.metrics import HTTPMetrics
 from shared.migrations import migrate
 from shared.tokens import TokenVerifier
-from vending_service.auth import BearerBackend, BearerError, bearer_error
+from vending_service.auth import BearerAuthentication, BearerError, bearer_error
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
 from vending_service.machine import Machine
 from vending_service.picture_cache import PictureCache
@@ -187,10 +186,6 @@ def create_app(
                 expose_headers=EXPOSED_HEADERS,
                 served_by=settings.served_by,
             ),
-            Middleware(
-                AuthenticationMiddleware,
-                backend=BearerBackend(),
-                on_error=bearer_error,
-            ),
+            Middleware(BearerAuthentication),
         ],
     )

@@ -5,19 +5,22 @@ Routes never parse headers; they ask `require(request, scope)` for the caller.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.authentication import (
     AuthCredentials,
-    AuthenticationBackend,
     AuthenticationError,
     BaseUser,
+    UnauthenticatedUser,
 )
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import problem_response
 from shared.tokens import AccessClaims, TokenError, TokenVerifier
 
-__all__ = ["BearerBackend", "BearerUser", "NotAuthenticated", "bearer_error", "require"]
+__all__ = ["BearerAuthentication", "BearerUser", "NotAuthenticated", "bearer_error", "require"]
 
 REALM = "lanyard"
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
@@ -88,35 +91,67 @@ def bearer_error(conn: HTTPConnection, exc: Exception) -> Response:
     )
 
 
-def _route_path(conn: HTTPConnection) -> str:
-    path: str = conn.scope["path"]
-    root: str = conn.scope.get("root_path", "")
+_ANONYMOUS = (AuthCredentials(), UnauthenticatedUser())
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
 
 
-class BearerBackend(AuthenticationBackend):
-    """Verifies the bearer token with the shared verifier; never calls the auth service.
+def _names_access_token(query_string: bytes) -> bool:
+    """Whether the query has an `access_token` parameter (RFC 6750 2.3, which we refuse)."""
+    # Parse only when the parameter could be there: spelled out, or percent-encoded.
+    if b"access_token" not in query_string and b"%" not in query_string:
+        return False
+    return any(
+        name == "access_token"
+        for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    )
 
-    The verifier belongs to the app's lifespan and is read from the connection's state.
+
+class BearerAuthentication:
+    """Turns `Authorization: Bearer <token>` into `scope["user"]`, or answers the refusal.
+
+    What Starlette's `AuthenticationMiddleware` does with a backend, as one pure ASGI layer
+    reading the raw headers: this runs on every request. Verification is the shared
+    verifier's, read from the app's lifespan state; the auth service is never called.
+    A request without a bearer token passes on as anonymous: routes that need a caller
+    ask `require()`, which answers 401.
     """
 
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if _route_path(conn) in PUBLIC_PATHS:
-            return None
-        if "access_token" in conn.query_params:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            scope["auth"], scope["user"] = await self._authenticate(scope)
+        except BearerError as exc:
+            await bearer_error(HTTPConnection(scope), exc)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _authenticate(self, scope: Scope) -> tuple[AuthCredentials, BaseUser]:
+        if _route_path(scope) in PUBLIC_PATHS:
+            return _ANONYMOUS
+        if _names_access_token(scope["query_string"]):
             raise BearerError(400, "invalid_request", "send the token in the Authorization header")
-        values = conn.headers.getlist("authorization")
+        values = [value for name, value in scope["headers"] if name == b"authorization"]
         if not values:
-            return None
+            return _ANONYMOUS
         if len(values) > 1:
             raise BearerError(400, "invalid_request", "send exactly one Authorization header")
-        scheme, _, token = values[0].partition(" ")
+        scheme, _, token = values[0].decode("latin-1").partition(" ")
         if scheme.lower() != "bearer":
-            return None
+            return _ANONYMOUS
         if not token or " " in token:
             raise BearerError(401, "invalid_token", "the access token is malformed")
         try:
-            verifier: TokenVerifier = conn.state.verifier
+            verifier: TokenVerifier = scope["state"]["verifier"]
             claims = await verifier.verify(token)
         except TokenError as exc:
             raise BearerError(401, "invalid_token", exc.description) from exc
