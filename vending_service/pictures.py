@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -43,7 +44,7 @@ from shared.db import ping
 from shared.stores import store_call
 from vending_service.sqlite_worker import SQLiteWorker
 
-__all__ = ["Picture", "PictureStore", "SQLPictureStore"]
+__all__ = ["Picture", "PictureStore", "SQLPictureStore", "json_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,25 @@ class Picture:
             "height": self.height,
             "created_at": _rfc3339(self.created_at),
         }
+
+    def record_json(self, image_url: str) -> str:
+        """`record(image_url)` as compact JSON text. Everything but the URL is encoded once
+        per picture: a gallery of ten costs a few string joins, not an encoder run."""
+        before, after = _record_halves(self)
+        return f"{before}{encode_basestring(image_url)}{after}"
+
+
+json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+"""Compact JSON text, as Starlette's `JSONResponse` writes it."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _record_halves(picture: Picture) -> tuple[str, str]:
+    """A picture's record as JSON text in two halves, cut where `image_url` goes."""
+    items = list(picture.record("").items())
+    cut = [name for name, _ in items].index("image_url")
+    before, after = json_text(dict(items[:cut])), json_text(dict(items[cut + 1 :]))
+    return f'{before[:-1]},"image_url":', f",{after[1:]}"
 
 
 @functools.lru_cache(maxsize=4096)

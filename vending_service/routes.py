@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import cast
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from shared.metrics import HTTPMetrics, metrics_response
 from shared.openapi import openapi_route
 from vending_service.auth import require
 from vending_service.machine import Machine, Upload
-from vending_service.pictures import Picture
+from vending_service.pictures import Picture, json_text
 from vending_service.quota import Quota
 
 __all__ = ["routes"]
@@ -37,7 +38,7 @@ _FORM_OVERHEAD = 64 * 1024
 
 
 def machine(request: Request) -> Machine:
-    return cast(Machine, request.state.machine)
+    return cast(Machine, request.scope["state"]["machine"])
 
 
 def _picture_id(request: Request) -> str:
@@ -47,11 +48,27 @@ def _picture_id(request: Request) -> str:
     return picture_id
 
 
+# Image URLs are absolute, so they depend on the request's base: scheme, server, Host and
+# root path. One `url_for` per base (a dozen µs) is kept here; the Host header is the
+# client's to choose, so the table is bounded and starts again when full.
+_URL_BASES: dict[tuple[object, ...], tuple[str, str]] = {}
+_MAX_URL_BASES = 64
+
+
 def _image_urls(request: Request) -> Callable[[str], str]:
-    """Each picture's `image_url`, from one `url_for` per request: a dozen µs apiece."""
-    head, _, tail = str(request.url_for("cat_image", picture_id="-")).rpartition("/-/")
+    """Each picture's `image_url`, from one `url_for` per request base."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (scope["scheme"], scope.get("server"), scope.get("root_path", ""), host)
+    base = _URL_BASES.get(key)
+    if base is None:
+        head, _, tail = str(request.url_for("cat_image", picture_id="-")).rpartition("/-/")
+        if len(_URL_BASES) >= _MAX_URL_BASES:
+            _URL_BASES.clear()
+        base = _URL_BASES[key] = (f"{head}/", f"/{tail}")
+    head, tail = base
     # Picture ids are [A-Za-z0-9_-]: nothing to escape.
-    return lambda picture_id: f"{head}/{picture_id}/{tail}"
+    return lambda picture_id: f"{head}{picture_id}{tail}"
 
 
 def _record(request: Request, picture: Picture) -> dict[str, object]:
@@ -63,7 +80,12 @@ def _quota_headers(request: Request, quota: Quota) -> dict[str, str]:
 
 
 def _count(request: Request) -> int:
-    values = request.query_params.getlist("count")
+    query = request.scope["query_string"]
+    if not query:
+        return 10
+    values = [
+        v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k == "count"
+    ]
     if not values:
         return 10
     if len(values) > 1 or not _COUNT.fullmatch(values[0]) or not 1 <= int(values[0]) <= 100:
@@ -76,8 +98,10 @@ async def list_cats(request: Request) -> Response:
     count = _count(request)
     chosen, quota = await machine(request).vend(caller, count)
     image_url = _image_urls(request)
-    body = {"cats": [p.record(image_url(p.id)) for p in chosen], "quota": quota.as_dict()}
-    return JSONResponse(body, headers=_quota_headers(request, quota))
+    # The busiest answer: the records' JSON is kept per picture (`Picture.record_json`).
+    cats = ",".join(p.record_json(image_url(p.id)) for p in chosen)
+    body = f'{{"cats":[{cats}],"quota":{json_text(quota.as_dict())}}}'
+    return Response(body, media_type="application/json", headers=_quota_headers(request, quota))
 
 
 async def get_cat(request: Request) -> Response:
