@@ -133,9 +133,7 @@ def create_app(
                     worker.start()
                     stack.push_async_callback(worker.aclose)
                 if picture_store is None:
-                    picture_store = PictureCache(
-                        SQLPictureStore(engine, worker=worker), clock=clock
-                    )
+                    picture_store = PictureCache(SQLPictureStore(engine, worker=worker))
                 if quota_store is None and not settings.redis_url:
                     sql_quotas: SQLQuotaStore | SQLiteQuotaStore = (
                         SQLQuotaStore(engine) if worker is None else SQLiteQuotaStore(worker)

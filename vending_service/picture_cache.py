@@ -1,129 +1,126 @@
-"""The public pictures in memory, so that a gallery is sampled in Python, not in SQL.
+"""The pictures in memory, so that a gallery is sampled in Python, not in SQL.
 
 `ORDER BY random()` over every visible picture, per request, cost most of a `/cats`
-answer. `PictureCache` wraps a store and keeps the list of public pictures for a few
-seconds; a sample draws from it and asks the store only for what must be current: the
-caller's own and shared pictures, and whether the drawn public ones still exist.
+answer; so did reading the caller's own and shared pictures on every request. The store
+keeps a version that every write to pictures or shares raises in the same transaction
+(`picture_changes`), and `PictureCache` keeps, for the version it last read, the list of
+public pictures and each recent caller's own and shared ones. A gallery request reads the
+version, one primary-key lookup; when it has moved, everything kept is dropped and read
+again.
 
-What a caller sees stays what the contract says:
-
-- own and shared pictures come from the store on every request, so a share, an unshare or
-  a delete anywhere is seen at once;
-- a public picture deleted anywhere is never vended: the store confirms every drawn one,
-  and a missing one sends this request to the store's own SQL sample and reloads the list;
-- an upload or delete through this process empties the list, so the next request sees it;
-- a public upload through *another* replica joins the samples of this one within `ttl`
-  seconds (5 by default). That is the one staleness, and only of additions.
+So a caller sees exactly what the contract says, whichever replica made the change: the
+version is read after the request arrived, so every write committed before then (an
+upload, a delete, a share, an unshare, through this process or any other) is seen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import random
-import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
 from typing import Protocol
 
 from vending_service.pictures import Picture, PictureStore
 
 __all__ = ["CatalogueSource", "PictureCache"]
 
-PUBLIC_TTL = 5.0
+# Callers whose own and shared pictures are kept; the least recently seen leave first.
+MAX_VIEWERS = 10_000
 
 
 class CatalogueSource(PictureStore, Protocol):
-    """A `PictureStore` that can also list the public pictures and confirm some of them."""
+    """A `PictureStore` that can also say its version and list public and personal pictures."""
+
+    async def changes(self) -> int:
+        """A number that grows whenever any picture or share changes."""
+        ...
 
     async def public_pictures(self) -> list[Picture]: ...
 
-    async def personal_and_public(
-        self, viewer: str, ids: Sequence[str]
-    ) -> tuple[list[Picture], set[str]]:
-        """The non-public pictures `viewer` may see, and which of `ids` are public pictures."""
+    async def personal(self, viewer: str) -> list[Picture]:
+        """The non-public pictures `viewer` may see: their own, and those shared with them."""
         ...
 
 
 class PictureCache:
-    """A `PictureStore` over `store` that samples from an in-memory list of public pictures."""
+    """A `PictureStore` over `store` that samples from pictures kept in memory."""
 
     def __init__(
         self,
         store: CatalogueSource,
         *,
-        ttl: float = PUBLIC_TTL,
-        clock: Callable[[], float] = time.monotonic,
+        max_viewers: int = MAX_VIEWERS,
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
-        self.ttl = ttl
-        self._clock = clock
+        self.max_viewers = max_viewers
         # A gallery's order is not a secret: the standard generator is fine here.
         self._rng = rng or random.Random()  # noqa: S311
+        self._version = -1
         self._public: list[Picture] | None = None
-        self._expires_at = -math.inf
-        self._generation = 0
+        self._personal: OrderedDict[str, list[Picture]] = OrderedDict()
         self._lock = asyncio.Lock()
         self.loads = 0
         """How many times the public list was read from the store."""
 
-    def invalidate(self) -> None:
-        """Forget the public list: the next sample reads it again."""
-        self._generation += 1
-        self._public = None
+    async def _observe(self) -> int:
+        """Read the store's version; if it has moved past what is kept, forget it all."""
+        version = await self.store.changes()
+        if version > self._version:
+            self._version, self._public = version, None
+            self._personal.clear()
+        return version
 
-    async def _public_pictures(self) -> list[Picture]:
+    async def _public_pictures(self, version: int) -> list[Picture]:
         public = self._public
-        if public is not None and self._clock() < self._expires_at:
+        if public is not None:
             return public
         async with self._lock:  # one load at a time; those waiting use its result
-            if self._public is not None and self._clock() < self._expires_at:
+            if self._public is not None:
                 return self._public
-            generation, started = self._generation, self._clock()
             self.loads += 1
             public = await self.store.public_pictures()
-            # A write through this process during the load may have made it stale already.
-            if generation == self._generation:
-                self._public, self._expires_at = public, started + self.ttl
+            # Keep it only if no newer version was seen while it loaded.
+            if version == self._version:
+                self._public = public
             return public
+
+    async def _personal_pictures(self, viewer: str, version: int) -> list[Picture]:
+        personal = self._personal.get(viewer)
+        if personal is not None:
+            self._personal.move_to_end(viewer)
+            return personal
+        personal = await self.store.personal(viewer)
+        if version == self._version:
+            self._personal[viewer] = personal
+            if len(self._personal) > self.max_viewers:
+                self._personal.popitem(last=False)
+        return personal
 
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
         """`count` distinct pictures drawn uniformly from those `viewer` may see."""
-        public = await self._public_pictures()
-        drawn = self._rng.sample(public, min(count, len(public)))
-        personal, present = await self.store.personal_and_public(viewer, [p.id for p in drawn])
-        if len(present) != len(drawn):
-            # A drawn public picture is gone (deleted through another replica).
-            self.invalidate()
-            return await self.store.sample_visible(viewer, count)
+        version = await self._observe()
+        public = await self._public_pictures(version)
+        personal = await self._personal_pictures(viewer, version)
         if not personal:  # the usual case: the public pictures are all there is to see
-            return drawn
-        # A uniform draw of positions over public + personal; the public positions take
-        # `drawn` in order, itself a uniform draw, so every subset is equally likely.
+            return self._rng.sample(public, min(count, len(public)))
+        # A uniform draw of positions over public + personal.
         total = len(public) + len(personal)
-        chosen, next_public = [], iter(drawn)
-        for index in self._rng.sample(range(total), min(count, total)):
-            chosen.append(
-                next(next_public) if index < len(public) else personal[index - len(public)]
-            )
-        return chosen
+        return [
+            public[index] if index < len(public) else personal[index - len(public)]
+            for index in self._rng.sample(range(total), min(count, total))
+        ]
 
-    # --- the rest of the port: passed through, forgetting the list when it changes
+    # --- the rest of the port: passed through (writes raise the store's version)
 
     async def add(self, picture: Picture, image: bytes) -> None:
         await self.store.add(picture, image)
-        if picture.visibility == "public":
-            self.invalidate()
 
     async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None:
         await self.store.add_catalogue(pictures)
-        self.invalidate()
 
     async def delete_own(self, picture_id: str, owner: str) -> bool:
-        deleted = await self.store.delete_own(picture_id, owner)
-        if deleted:
-            self.invalidate()
-        return deleted
+        return await self.store.delete_own(picture_id, owner)
 
     async def catalogue_size(self, owner: str) -> int:
         return await self.store.catalogue_size(owner)

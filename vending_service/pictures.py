@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -33,10 +33,12 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -57,6 +59,8 @@ class Picture:
     width: int
     height: int
     created_at: float
+    # `record_json`'s two halves, made on first use: the other fields never change.
+    _json: tuple[str, str] | None = field(default=None, init=False, compare=False, repr=False)
 
     def record(self, image_url: str) -> dict[str, object]:
         """The contract's picture record."""
@@ -74,7 +78,11 @@ class Picture:
     def record_json(self, image_url: str) -> str:
         """`record(image_url)` as compact JSON text. Everything but the URL is encoded once
         per picture: a gallery of ten costs a few string joins, not an encoder run."""
-        before, after = _record_halves(self)
+        halves = self._json
+        if halves is None:
+            halves = _record_halves(self)
+            object.__setattr__(self, "_json", halves)
+        before, after = halves
         return f"{before}{encode_basestring(image_url)}{after}"
 
 
@@ -82,7 +90,6 @@ json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",
 """Compact JSON text, as Starlette's `JSONResponse` writes it."""
 
 
-@functools.lru_cache(maxsize=8192)
 def _record_halves(picture: Picture) -> tuple[str, str]:
     """A picture's record as JSON text in two halves, cut where `image_url` goes."""
     items = list(picture.record("").items())
@@ -139,6 +146,19 @@ shares = Table(
     PrimaryKeyConstraint("picture_id", "username"),
 )
 
+# One row whose `version` every write to the three tables above raises, in the same
+# transaction: a process that read version N knows nothing changed while it still reads N.
+changes = Table(
+    "picture_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+
+def _changed() -> Update:
+    return update(changes).where(changes.c.id == 1).values(version=changes.c.version + 1)
+
 
 def _visible_to(viewer: str) -> ColumnElement[bool]:
     shared_with = exists().where(
@@ -167,27 +187,24 @@ def _personal(viewer: str) -> CompoundSelect[Any]:
     return union_all(own, shared)
 
 
-# Both reads in one statement for the SQLite worker, whatever the number of ids: the rows
-# of the third part (public ids, by primary key) carry only their id.
-_PERSONAL_AND_PUBLIC_SQLITE = """
+# The worker's forms of `changes()` and `personal()`, which run on every gallery request.
+_VERSION_SQLITE = "SELECT version FROM picture_changes WHERE id = 1"
+_PERSONAL_SQLITE = """
 SELECT id, title, owner, visibility, content_type, width, height, created_at
 FROM pictures WHERE owner = :viewer AND visibility != 'public'
 UNION ALL
 SELECT p.id, p.title, p.owner, p.visibility, p.content_type, p.width, p.height, p.created_at
 FROM picture_shares AS s JOIN pictures AS p ON p.id = s.picture_id
 WHERE s.username = :viewer AND p.owner != :viewer AND p.visibility != 'public'
-UNION ALL
-SELECT p.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM json_each(:ids) AS j CROSS JOIN pictures AS p ON p.id = j.value
-WHERE p.visibility = 'public'
 """
 
 
 class SQLPictureStore:
     """Pictures in SQLite (the embedded default) or PostgreSQL; images as blobs beside them.
 
-    With a `worker` (SQLite only), the per-request read of `personal_and_listed` goes
-    through it rather than through SQLAlchemy; everything else uses the engine.
+    Every write raises the `picture_changes` version in its own transaction. With a
+    `worker` (SQLite only), the per-request reads (`changes`, `personal`) go through it
+    rather than through SQLAlchemy; everything else uses the engine.
     """
 
     def __init__(self, engine: AsyncEngine, *, worker: SQLiteWorker | None = None) -> None:
@@ -199,6 +216,7 @@ class SQLPictureStore:
         async with self.engine.begin() as conn:
             await conn.execute(insert(pictures).values(**_values(picture)))
             await conn.execute(insert(images).values(picture_id=picture.id, data=image))
+            await conn.execute(_changed())
 
     @store_call("picture store")
     async def add_catalogue(self, items: list[tuple[Picture, bytes]]) -> None:
@@ -215,6 +233,7 @@ class SQLPictureStore:
                 upsert(images).on_conflict_do_nothing(),
                 [{"picture_id": p.id, "data": data} for p, data in items],
             )
+            await conn.execute(_changed())
 
     @store_call("picture store")
     async def catalogue_size(self, owner: str) -> int:
@@ -238,22 +257,24 @@ class SQLPictureStore:
             return [_picture(row) for row in await conn.execute(query)]
 
     @store_call("picture store")
-    async def personal_and_public(
-        self, viewer: str, ids: Sequence[str]
-    ) -> tuple[list[Picture], set[str]]:
-        """The non-public pictures `viewer` may see, and which of `ids` are public pictures."""
+    async def changes(self) -> int:
+        """The version of the pictures: it moves whenever any picture or share changes."""
         if self.worker is not None:
-            params = {"viewer": viewer, "ids": json.dumps(list(ids))}
-            return await self.worker.read(
-                lambda db: _split(db.execute(_PERSONAL_AND_PUBLIC_SQLITE, params))
-            )
-        query = select(pictures.c.id).where(
-            pictures.c.id.in_(ids), pictures.c.visibility == "public"
-        )
+            return int(await self.worker.read(lambda db: db.execute(_VERSION_SQLITE).fetchone()[0]))
         async with self.engine.connect() as conn:
-            personal = [_picture(row) for row in await conn.execute(_personal(viewer))]
-            public = {str(row.id) for row in await conn.execute(query)}
-        return personal, public
+            version = await conn.execute(select(changes.c.version).where(changes.c.id == 1))
+            return int(version.scalar_one())
+
+    @store_call("picture store")
+    async def personal(self, viewer: str) -> list[Picture]:
+        """The non-public pictures `viewer` may see: their own, and those shared with them."""
+        if self.worker is not None:
+            params = {"viewer": viewer}
+            return await self.worker.read(
+                lambda db: [Picture(*row) for row in db.execute(_PERSONAL_SQLITE, params)]
+            )
+        async with self.engine.connect() as conn:
+            return [_picture(row) for row in await conn.execute(_personal(viewer))]
 
     @store_call("picture store")
     async def get_visible(self, picture_id: str, viewer: str) -> Picture | None:
@@ -285,6 +306,8 @@ class SQLPictureStore:
             result = await conn.execute(
                 delete(pictures).where(pictures.c.id == picture_id, pictures.c.owner == owner)
             )
+            if result.rowcount:
+                await conn.execute(_changed())
         return bool(result.rowcount)
 
     @store_call("picture store")
@@ -303,7 +326,10 @@ class SQLPictureStore:
             found = await conn.execute(
                 select(pictures.c.id).where(pictures.c.id == picture_id, pictures.c.owner == owner)
             )
-            return found.first() is not None
+            if found.first() is None:
+                return False
+            await conn.execute(_changed())
+            return True
 
     @store_call("picture store")
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
@@ -313,20 +339,13 @@ class SQLPictureStore:
                 delete(shares).where(shares.c.picture_id.in_(owned), shares.c.username == username)
             )
             found = await conn.execute(owned)
-            return found.first() is not None
+            if found.first() is None:
+                return False
+            await conn.execute(_changed())
+            return True
 
     async def ready(self) -> bool:
         return await ping(self.engine)
-
-
-def _split(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Picture], set[str]]:
-    personal, public = [], set()
-    for row in rows:
-        if row[1] is None:  # a public id: titles are never NULL
-            public.add(row[0])
-        else:
-            personal.append(Picture(*row))
-    return personal, public
 
 
 def _values(picture: Picture) -> dict[str, object]:

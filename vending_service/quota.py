@@ -55,6 +55,13 @@ class Quota:
             "resets_at": _rfc3339(self.resets_at),
         }
 
+    def as_json(self) -> str:
+        """`as_dict()` as compact JSON text: integers and a fixed-format instant."""
+        return (
+            f'{{"limit":{self.limit},"used":{self.used},"remaining":{self.remaining},'
+            f'"resets_at":"{_rfc3339(self.resets_at)}"}}'
+        )
+
     def headers(self, now: float) -> dict[str, str]:
         """RateLimit (IETF httpapi draft) and the older X-RateLimit-* headers."""
         reset_at = _epoch(self.resets_at)

@@ -25,7 +25,7 @@ from shared.metrics import HTTPMetrics, metrics_response
 from shared.openapi import openapi_route
 from vending_service.auth import require
 from vending_service.machine import Machine, Upload
-from vending_service.pictures import Picture, json_text
+from vending_service.pictures import Picture
 from vending_service.quota import Quota
 
 __all__ = ["routes"]
@@ -100,7 +100,7 @@ async def list_cats(request: Request) -> Response:
     image_url = _image_urls(request)
     # The busiest answer: the records' JSON is kept per picture (`Picture.record_json`).
     cats = ",".join(p.record_json(image_url(p.id)) for p in chosen)
-    body = f'{{"cats":[{cats}],"quota":{json_text(quota.as_dict())}}}'
+    body = f'{{"cats":[{cats}],"quota":{quota.as_json()}}}'
     return Response(body, media_type="application/json", headers=_quota_headers(request, quota))
 
 

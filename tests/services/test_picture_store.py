@@ -225,6 +225,63 @@ async def test_image_gives_content_type_and_bytes_only_to_those_who_may_see_it(
     assert await picture_store.image("missing", "alice") is None
 
 
+@pytest.fixture
+async def sql_store(picture_url: str) -> AsyncIterator[SQLPictureStore]:
+    engine = await migrated_engine(picture_url)
+    yield SQLPictureStore(engine)
+    await engine.dispose()
+
+
+async def test_every_write_raises_the_version_and_a_refused_one_does_not(
+    sql_store: SQLPictureStore,
+) -> None:
+    """`changes()` moves with each upload, catalogue load, delete, share and unshare, which
+    is what lets every replica's `PictureCache` keep what it read until then."""
+    store = sql_store
+    versions = [await store.changes()]
+
+    await store.add(picture("p1"), image_of("p1"))
+    versions.append(await store.changes())
+    await store.add_catalogue([(picture("c1", "vending", "public"), image_of("c1"))])
+    versions.append(await store.changes())
+    assert await store.share("p1", "alice", "bob") is True
+    versions.append(await store.changes())
+    assert await store.unshare("p1", "alice", "bob") is True
+    versions.append(await store.changes())
+    assert await store.delete_own("p1", "alice") is True
+    versions.append(await store.changes())
+    assert versions == sorted(set(versions)), versions
+
+    assert await store.delete_own("p1", "alice") is False
+    assert await store.share("c1", "alice", "bob") is False
+    assert await store.changes() == versions[-1]
+
+
+async def test_a_cache_sees_writes_made_through_another_store_at_once(
+    picture_url: str,
+) -> None:
+    """Two replicas on one database: what one writes, the other's next gallery shows."""
+    engines = [await migrated_engine(picture_url) for _ in range(2)]
+    try:
+        writer, reader = SQLPictureStore(engines[0]), PictureCache(SQLPictureStore(engines[1]))
+        await add(writer, picture("pub", "vending", "public"), picture("secret"))
+
+        def seen(pictures: list[Picture]) -> set[str]:
+            return {p.id for p in pictures}
+
+        assert seen(await reader.sample_visible("bob", 10)) == {"pub"}
+        assert await writer.share("secret", "alice", "bob") is True
+        assert seen(await reader.sample_visible("bob", 10)) == {"pub", "secret"}
+        await add(writer, picture("pub2", "carol", "public"))
+        assert await writer.delete_own("pub", "vending") is True
+        assert seen(await reader.sample_visible("bob", 10)) == {"pub2", "secret"}
+        assert await writer.unshare("secret", "alice", "bob") is True
+        assert seen(await reader.sample_visible("bob", 10)) == {"pub2"}
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
 async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers() -> None:
     """With PostgreSQL down every call raises `StoreUnavailable`; once back, the store works."""
     with dedicated_postgres() as server:

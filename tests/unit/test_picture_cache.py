@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
 
 import pytest
 
-from shared.testing import FakeClock
-from vending_service.picture_cache import PUBLIC_TTL, PictureCache
+from vending_service.picture_cache import PictureCache
 from vending_service.pictures import Picture
 
 NOW = 1_700_000_000.0
@@ -20,14 +18,17 @@ def picture(picture_id: str, owner: str = "vending", visibility: str = "public")
 
 
 class MemoryPictures:
-    """A `CatalogueSource` in memory, with the visibility rules of the SQL store. Writing
-    to it directly is what another replica does behind the cache's back."""
+    """A `CatalogueSource` in memory, with the visibility rules of the SQL store and its
+    version, raised by every write. Writing to it directly, not through the cache, is what
+    another replica does behind the cache's back."""
 
     def __init__(self, *pictures: Picture) -> None:
         self.pictures = {p.id: p for p in pictures}
         self.shares: set[tuple[str, str]] = set()
+        self.version = 0
+        self.version_reads = 0
         self.public_loads = 0
-        self.sql_samples = 0
+        self.personal_loads = 0
         self.hold_loads: asyncio.Event | None = None
         self.loading = asyncio.Event()
 
@@ -38,6 +39,10 @@ class MemoryPictures:
             if p.visibility == "public" or p.owner == viewer or (p.id, viewer) in self.shares
         ]
 
+    async def changes(self) -> int:
+        self.version_reads += 1
+        return self.version
+
     async def public_pictures(self) -> list[Picture]:
         self.public_loads += 1
         snapshot = [p for p in self.pictures.values() if p.visibility == "public"]
@@ -46,24 +51,22 @@ class MemoryPictures:
             await self.hold_loads.wait()
         return snapshot
 
-    async def personal_and_public(
-        self, viewer: str, ids: Sequence[str]
-    ) -> tuple[list[Picture], set[str]]:
-        personal = [p for p in self.visible(viewer) if p.visibility != "public"]
-        public = {i for i in ids if i in self.pictures and self.pictures[i].visibility == "public"}
-        return personal, public
+    async def personal(self, viewer: str) -> list[Picture]:
+        self.personal_loads += 1
+        return [p for p in self.visible(viewer) if p.visibility != "public"]
 
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
-        self.sql_samples += 1
         visible = self.visible(viewer)
         return random.sample(visible, min(count, len(visible)))
 
     async def add(self, picture: Picture, image: bytes) -> None:
         self.pictures[picture.id] = picture
+        self.version += 1
 
     async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None:
         for item, _ in pictures:
             self.pictures.setdefault(item.id, item)
+        self.version += 1
 
     async def catalogue_size(self, owner: str) -> int:
         return sum(p.owner == owner for p in self.pictures.values())
@@ -81,6 +84,7 @@ class MemoryPictures:
             return False
         del self.pictures[picture_id]
         self.shares = {s for s in self.shares if s[0] != picture_id}
+        self.version += 1
         return True
 
     async def share(self, picture_id: str, owner: str, username: str) -> bool:
@@ -88,6 +92,7 @@ class MemoryPictures:
         if found is None or found.owner != owner:
             return False
         self.shares.add((picture_id, username))
+        self.version += 1
         return True
 
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
@@ -95,6 +100,7 @@ class MemoryPictures:
         if found is None or found.owner != owner:
             return False
         self.shares.discard((picture_id, username))
+        self.version += 1
         return True
 
     async def ready(self) -> bool:
@@ -112,13 +118,8 @@ def store() -> MemoryPictures:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def cache(store: MemoryPictures, clock: FakeClock) -> PictureCache:
-    return PictureCache(store, clock=clock, rng=random.Random(7))
+def cache(store: MemoryPictures) -> PictureCache:
+    return PictureCache(store, rng=random.Random(7))
 
 
 def ids(pictures: list[Picture]) -> set[str]:
@@ -156,39 +157,37 @@ async def test_every_visible_picture_can_be_drawn(cache: PictureCache) -> None:
     assert seen == {f"cat-{i:02d}" for i in range(12)} | {"alice-1"}
 
 
-async def test_the_public_list_is_read_once_per_ttl(
-    cache: PictureCache, store: MemoryPictures, clock: FakeClock
+async def test_while_nothing_changes_only_the_version_is_read(
+    cache: PictureCache, store: MemoryPictures
 ) -> None:
-    """Within the TTL samples use the list in memory; after it, the next sample reloads."""
+    """One version read per gallery; the public list once, each caller's own pictures once."""
     for _ in range(10):
-        await cache.sample_visible("carol", 10)
-    assert store.public_loads == 1
+        for viewer in ("alice", "bob", "carol"):
+            await cache.sample_visible(viewer, 10)
 
-    clock.advance(PUBLIC_TTL + 1)
-    await cache.sample_visible("carol", 10)
-    assert store.public_loads == 2
+    assert store.version_reads == 30
+    assert store.public_loads == 1
+    assert store.personal_loads == 3
 
 
 async def test_an_upload_through_this_process_is_seen_by_the_next_request(
     cache: PictureCache, store: MemoryPictures
 ) -> None:
-    """A public upload empties the list at once; no TTL stands between it and a gallery."""
+    """A public upload raises the version: the next gallery reads the list again."""
     await cache.sample_visible("carol", 10)
     await cache.add(picture("new-public", "dave"), b"png")
 
     assert "new-public" in ids(await cache.sample_visible("carol", 100))
 
 
-async def test_a_private_upload_is_seen_by_its_owner_and_keeps_the_public_list(
+async def test_a_private_upload_is_seen_by_its_owner_only(
     cache: PictureCache, store: MemoryPictures
 ) -> None:
-    """A private upload does not touch the public list, and its owner sees it at once."""
     await cache.sample_visible("dave", 10)
     await cache.add(picture("dave-1", "dave", "private"), b"png")
 
     assert "dave-1" in ids(await cache.sample_visible("dave", 100))
     assert "dave-1" not in ids(await cache.sample_visible("carol", 100))
-    assert store.public_loads == 1
 
 
 async def test_a_delete_through_this_process_is_never_vended_again(
@@ -203,56 +202,45 @@ async def test_a_delete_through_this_process_is_never_vended_again(
         assert "gone" not in ids(await cache.sample_visible("carol", 100))
 
 
-async def test_a_public_picture_deleted_by_another_replica_is_never_vended(
+async def test_another_replicas_writes_are_seen_by_the_next_request(
     cache: PictureCache, store: MemoryPictures
 ) -> None:
-    """Deleted behind the cache's back: the store confirms every drawn picture, so a gone
-    one sends the request to the store's own sample, and the list is read again."""
+    """Uploads, deletes, shares and unshares made through the store directly (as another
+    replica makes them) are in, or out of, the very next gallery: no staleness at all."""
     await cache.sample_visible("carol", 10)
-    del store.pictures["cat-03"]
 
-    for _ in range(30):
-        assert "cat-03" not in ids(await cache.sample_visible("carol", 12))
-    assert store.sql_samples >= 1
-    assert store.public_loads == 2
-
-
-async def test_shares_and_unshares_by_another_replica_are_seen_at_once(
-    cache: PictureCache, store: MemoryPictures
-) -> None:
-    """Own and shared pictures come from the store on every request: no staleness."""
-    await cache.sample_visible("carol", 10)
-    store.shares.add(("alice-2", "carol"))
+    await store.add(picture("elsewhere", "erin"), b"png")
+    assert "elsewhere" in ids(await cache.sample_visible("carol", 100))
+    assert await store.delete_own("cat-03", "vending") is True
+    assert "cat-03" not in ids(await cache.sample_visible("carol", 100))
+    assert await store.share("alice-2", "alice", "carol") is True
     assert "alice-2" in ids(await cache.sample_visible("carol", 100))
-
-    store.shares.discard(("alice-2", "carol"))
+    assert await store.unshare("alice-2", "alice", "carol") is True
     assert "alice-2" not in ids(await cache.sample_visible("carol", 100))
 
 
-async def test_a_public_upload_by_another_replica_waits_at_most_the_ttl(
-    cache: PictureCache, store: MemoryPictures, clock: FakeClock
-) -> None:
-    """The one staleness, and the documented one: another replica's public upload joins
-    the samples of this one within the TTL."""
-    await cache.sample_visible("carol", 10)
-    store.pictures["elsewhere"] = picture("elsewhere", "erin")
-
-    assert "elsewhere" not in ids(await cache.sample_visible("carol", 100))
-    clock.advance(PUBLIC_TTL)
-    assert "elsewhere" in ids(await cache.sample_visible("carol", 100))
-
-
-async def test_a_list_loaded_across_a_local_upload_is_not_kept(
+async def test_a_list_loaded_across_a_write_is_not_kept(
     cache: PictureCache, store: MemoryPictures
 ) -> None:
-    """A load that began before an upload finished may miss it: it is used by the requests
-    that waited for it, but not kept, so a request after the upload reads again."""
+    """A load that began before an upload finished may miss it: it is used by the request
+    that read the older version, but not kept, so a request after the upload reads again."""
     store.hold_loads = asyncio.Event()
     waiting = asyncio.create_task(cache.sample_visible("carol", 10))
     await store.loading.wait()  # the load has taken its snapshot and is held
     await cache.add(picture("during", "dave"), b"png")
+    after = asyncio.create_task(cache.sample_visible("carol", 100))
     store.hold_loads.set()
     await waiting
 
+    assert "during" in ids(await after)
     store.hold_loads = None
     assert "during" in ids(await cache.sample_visible("carol", 100))
+
+
+async def test_the_callers_kept_are_bounded(store: MemoryPictures) -> None:
+    """Past `max_viewers`, the least recently seen caller's pictures are read again."""
+    cache = PictureCache(store, max_viewers=2)
+    for viewer in ("alice", "bob", "carol", "alice"):
+        await cache.sample_visible(viewer, 1)
+
+    assert store.personal_loads == 4
