@@ -60,16 +60,44 @@ class PictureCache:
         self._public: list[Picture] | None = None
         self._personal: OrderedDict[str, list[Picture]] = OrderedDict()
         self._lock = asyncio.Lock()
+        self._pending_read: asyncio.Future[int] | None = None
+        self._reads: set[asyncio.Task[int]] = set()  # strong references while running
         self.loads = 0
         """How many times the public list was read from the store."""
 
     async def _observe(self) -> int:
-        """Read the store's version; if it has moved past what is kept, forget it all."""
-        version = await self.store.changes()
+        """Read the store's version; if it has moved past what is kept, forget it all.
+
+        Requests that ask in the same turn of the event loop share one read, sent on the
+        next turn: after every one of them arrived, so each still sees every write
+        committed before it did.
+        """
+        shared = self._pending_read
+        if shared is None:
+            loop = asyncio.get_running_loop()
+            shared = self._pending_read = loop.create_future()
+            loop.call_soon(self._read_version, shared)
+        # Shielded: one caller giving up (a closed connection) leaves the read to the rest.
+        version = await asyncio.shield(shared)
         if version > self._version:
             self._version, self._public = version, None
             self._personal.clear()
         return version
+
+    def _read_version(self, shared: asyncio.Future[int]) -> None:
+        self._pending_read = None  # later arrivals need a read of their own
+
+        def settle(read: asyncio.Task[int]) -> None:
+            if read.cancelled():
+                shared.cancel()
+            elif (error := read.exception()) is not None:
+                shared.set_exception(error)
+            else:
+                shared.set_result(read.result())
+
+        self._reads.add(read := asyncio.ensure_future(self.store.changes()))
+        read.add_done_callback(self._reads.discard)
+        read.add_done_callback(settle)
 
     async def _public_pictures(self, version: int) -> list[Picture]:
         public = self._public

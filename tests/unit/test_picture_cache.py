@@ -244,3 +244,43 @@ async def test_the_callers_kept_are_bounded(store: MemoryPictures) -> None:
         await cache.sample_visible(viewer, 1)
 
     assert store.personal_loads == 4
+
+
+async def test_requests_in_one_turn_share_one_version_read_sent_after_they_all_arrived(
+    cache: PictureCache, store: MemoryPictures
+) -> None:
+    """Galleries asked for in the same turn of the event loop share one version read. It
+    is sent after the last of them arrived, so a write made in between (here, between the
+    second and third) is seen by all three."""
+    await cache.sample_visible("carol", 1)
+    reads = store.version_reads
+
+    async def write_behind_the_cache() -> None:
+        store.pictures["late"] = picture("late", "erin")
+        store.version += 1
+
+    tasks = [
+        asyncio.create_task(cache.sample_visible("alice", 100)),
+        asyncio.create_task(cache.sample_visible("bob", 100)),
+        asyncio.create_task(write_behind_the_cache()),
+        asyncio.create_task(cache.sample_visible("carol", 100)),
+    ]
+    results = await asyncio.gather(*tasks)
+
+    assert store.version_reads == reads + 1
+    assert all("late" in ids(chosen) for chosen in results if chosen is not None)
+
+
+async def test_a_caller_that_gives_up_leaves_the_shared_read_to_the_others(
+    cache: PictureCache, store: MemoryPictures
+) -> None:
+    """One request cancelled (its client went away) while waiting: the others still get
+    their galleries from the read they shared."""
+    leaving = asyncio.create_task(cache.sample_visible("alice", 5))
+    staying = asyncio.create_task(cache.sample_visible("bob", 5))
+    await asyncio.sleep(0)  # both are waiting for the shared read
+    leaving.cancel()
+
+    assert len(await staying) == 5
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
