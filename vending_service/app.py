@@ -71,7 +71,7 @@ def _quota_exceeded(clock: Callable[[], float]) -> Callable[[Request, Exception]
 
 
 async def _bearer_error(request: Request, exc: Exception) -> Response:
-    return bearer_error(request, exc)
+    return bearer_error(exc)
 
 
 async def _seed_catalogue(store: PictureStore, catalogue: Catalogue, size: int) -> None:

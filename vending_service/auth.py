@@ -5,6 +5,7 @@ Routes never parse headers; they ask `require(request, scope)` for the caller.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl
 
 from starlette.authentication import (
@@ -76,7 +77,7 @@ def _challenge(exc: BearerError) -> str:
     return ", ".join(parts)
 
 
-def bearer_error(conn: HTTPConnection, exc: Exception) -> Response:
+def bearer_error(exc: Exception) -> Response:
     """The answer to a refused credential: problem+json plus a `WWW-Authenticate` challenge."""
     if not isinstance(exc, BearerError):
         exc = BearerError(401, "invalid_token", "the access token is invalid")
@@ -92,6 +93,16 @@ def bearer_error(conn: HTTPConnection, exc: Exception) -> Response:
 
 
 _ANONYMOUS = (AuthCredentials(), UnauthenticatedUser())
+
+
+@functools.lru_cache(maxsize=64)
+def _refusal(
+    status: int, error: str | None, description: str, scope: str
+) -> tuple[int, tuple[tuple[bytes, bytes], ...], bytes]:
+    """`bearer_error`'s answer as ASGI parts. Every description is one of the code's own
+    sentences (never the client's words), so few distinct answers exist."""
+    response = bearer_error(BearerError(status, error, description, scope))
+    return response.status_code, tuple(response.raw_headers), bytes(response.body)
 
 
 def _route_path(scope: Scope) -> str:
@@ -131,7 +142,10 @@ class BearerAuthentication:
         try:
             scope["auth"], scope["user"] = await self._authenticate(scope)
         except BearerError as exc:
-            await bearer_error(HTTPConnection(scope), exc)(scope, receive, send)
+            # A refusal must cost no more than a served request: its answer is made once.
+            status, headers, body = _refusal(exc.status, exc.error, exc.description, exc.scope)
+            await send({"type": "http.response.start", "status": status, "headers": [*headers]})
+            await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
 
