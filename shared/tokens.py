@@ -245,7 +245,9 @@ class TokenVerifier:
     """Verifies access tokens with keys from a `KeySource`, never calling the issuer.
 
     Verified claims are kept in a bounded cache, keyed by a digest of the token, until the
-    token expires or the key set changes; `exp` is checked again on every hit.
+    token expires or the key set changes; `exp` is checked again on every hit. Tokens whose
+    signature failed are remembered the same way (a bounded set of digests, forgotten when
+    the key set changes), since they would fail again.
     """
 
     def __init__(
@@ -267,6 +269,8 @@ class TokenVerifier:
         self._clock = clock
         self._cache_size = cache_size
         self._cache: OrderedDict[bytes, AccessClaims] = OrderedDict()
+        # Digests of tokens whose signature failed with the current keys, oldest first.
+        self._refused: dict[bytes, None] = {}
         # Accepted headers (base64url as sent) and the kid each names, for keys that exist.
         self._headers: dict[str, str] = {}
         self._cache_generation = keys.generation
@@ -280,6 +284,7 @@ class TokenVerifier:
         now = self._clock()
         if self._cache_generation != self._keys.generation:
             self._cache.clear()
+            self._refused.clear()
             self._headers.clear()
             self._cache_generation = self._keys.generation
         digest = b""
@@ -292,6 +297,8 @@ class TokenVerifier:
                     raise ExpiredToken()
                 self._cache.move_to_end(digest)
                 return cached
+            if digest in self._refused:
+                raise InvalidSignature()
         # Not seen before. Shape and encoding first, then the header, the key, the signature.
         # A missing part leaves an empty segment, an extra one a "." in the signature:
         # both are refused by `_b64decode`.
@@ -309,6 +316,12 @@ class TokenVerifier:
         try:
             key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"), _PKCS1, _SHA256)
         except _CryptoInvalidSignature as exc:
+            # The same bytes fail the same way until the key set changes: a client (or a
+            # flood) repeating a forged token pays for one RSA check, not one per request.
+            if digest and self._cache_generation == self._keys.generation:
+                self._refused[digest] = None
+                if len(self._refused) > self._cache_size:
+                    del self._refused[next(iter(self._refused))]
             raise InvalidSignature() from exc
         claims = self._check_claims(_parsed(payload), now)
         if digest and self._cache_generation == self._keys.generation:

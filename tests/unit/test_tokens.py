@@ -621,15 +621,57 @@ async def test_different_tokens_each_pay_for_a_signature_check(
     assert verifier.verifications == 2
 
 
-async def test_refused_token_is_refused_again_on_every_try(
+async def test_a_forged_token_is_refused_again_without_another_signature_check(
     verifier: TokenVerifier, minter: TokenMinter
 ) -> None:
-    """A refusal is never cached as an acceptance."""
+    """A failed signature is remembered as a refusal, never as an acceptance: the second
+    try is refused for the same reason and costs no RSA check."""
     header, payload, _ = minter.mint().split(".")
     token = f"{header}.{payload}.{b64url(b'x' * 256)}"
     await assert_refused(verifier, token, InvalidSignature)
     await assert_refused(verifier, token, InvalidSignature)
+    assert verifier.verifications == 1
+
+
+async def test_remembered_refusals_are_forgotten_when_the_key_set_changes(
+    verifier: TokenVerifier, minter: TokenMinter, keys: StaticKeys, clock: FakeClock
+) -> None:
+    """A new key set may hold the key a token was signed with: its signature is checked
+    again (here the token is genuine, and the new set has its key)."""
+    other = TokenMinter(issuer=ISSUER, audience=AUDIENCE, kid="rotated", clock=clock)
+    token = other.mint()
+    keys.keys["rotated"] = minter.key.public_key()  # the kid names the wrong key
+    await assert_refused(verifier, token, InvalidSignature)
+
+    keys.keys["rotated"] = other.key.public_key()
+    keys.generation += 1
+    assert (await verifier.verify(token)).sub == "alice"
     assert verifier.verifications == 2
+
+
+async def test_remembered_refusals_are_bounded_by_cache_size(
+    keys: StaticKeys, minter: TokenMinter, clock: FakeClock
+) -> None:
+    """With room for two, a third forged token pushes out the oldest, which pays again."""
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, cache_size=2, clock=clock)
+    header, payload, _ = minter.mint().split(".")
+    a, b, c = (f"{header}.{payload}.{b64url(bytes([n]) * 256)}" for n in (1, 2, 3))
+    for token in (a, b, c, c, b):
+        await assert_refused(verifier, token, InvalidSignature)
+    assert verifier.verifications == 3
+    await assert_refused(verifier, a, InvalidSignature)
+    assert verifier.verifications == 4
+
+
+async def test_a_genuine_token_refused_for_its_claims_is_not_remembered(
+    verifier: TokenVerifier, minter: TokenMinter, clock: FakeClock
+) -> None:
+    """Only failed signatures are remembered: a token not valid yet is accepted once its
+    time has come."""
+    token = minter.mint(nbf=NOW + 600, iat=NOW)
+    await assert_refused(verifier, token, InvalidClaim)
+    clock.advance(600)
+    assert (await verifier.verify(token)).sub == "alice"
 
 
 async def test_cached_token_is_refused_once_the_clock_passes_exp_and_leeway(
