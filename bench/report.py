@@ -77,7 +77,7 @@ def _median(samples: list[Sample], value: Callable[[Sample], float]) -> float:
 def _expected_refusals(workload: str, variant: str) -> float:
     if variant in ("framework", "ceiling"):
         return 0.0  # they never look at the token
-    return {"mixed": 0.1, "invalid": 1.0}.get(workload, 0.0)
+    return {"mixed": 0.1, "invalid": 1.0, "fresh": 1.0}.get(workload, 0.0)
 
 
 def summarize(results: Results, started: str) -> dict[str, Any]:
@@ -136,6 +136,9 @@ def summarize(results: Results, started: str) -> dict[str, Any]:
         "sqlite, 10% invalid / valid": ratio(("sqlite", "mixed"), ("sqlite", many)),
         # Cost is time per request: an invalid one costs valid-rps / invalid-rps of a valid one.
         "invalid token cost / valid request cost": ratio(("sqlite", many), ("sqlite", "invalid")),
+        "never-seen invalid token cost / valid request cost": ratio(
+            ("sqlite", many), ("sqlite", "fresh")
+        ),
         "cold verify / raw RSA verify": micro[COLD] / micro[RAW_VERIFY],
         "first-sight verify / raw RSA verify": (
             micro["TokenVerifier, first sight (cache on)"] / micro[RAW_VERIFY]
@@ -156,9 +159,10 @@ def summarize(results: Results, started: str) -> dict[str, Any]:
             "<=",
             1.5,
         ),
+        # Judged on tokens never seen before: each pays for its RSA check.
         (
             "an invalid token costs <= a valid request",
-            ratios["invalid token cost / valid request cost"],
+            ratios["never-seen invalid token cost / valid request cost"],
             "<=",
             1.0,
         ),

@@ -9,6 +9,7 @@ generator (wrk, and redis-server) the others: one worker, one core, undisturbed 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -43,6 +44,7 @@ WORKLOADS = {
     "many": "distinct users, round robin",
     "mixed": "distinct users, 10% invalid tokens",
     "invalid": "invalid tokens only (forged signatures)",
+    "fresh": "invalid tokens only, never repeated",
 }
 THROUGHPUT = [
     ("framework", "many"),
@@ -54,6 +56,7 @@ THROUGHPUT = [
     ("sqlite", "many"),
     ("sqlite", "mixed"),
     ("sqlite", "invalid"),
+    ("sqlite", "fresh"),
     ("redis", "one"),
     ("redis", "many"),
     ("redis", "mixed"),
@@ -73,6 +76,8 @@ class Plan:
     """Requests per second offered in the latency measurements."""
     latency_connections: int
     micro_tokens: int
+    fresh_tokens: int
+    """Never-repeated invalid tokens: more than the verifier remembers of refusals (10,000)."""
     sign_batch: int
     micro_repetitions: int
 
@@ -92,6 +97,7 @@ FULL = Plan(
     rate=1000,
     latency_connections=16,
     micro_tokens=2000,
+    fresh_tokens=40_000,
     sign_batch=200,
     micro_repetitions=5,
 )
@@ -105,6 +111,7 @@ SMOKE = Plan(
     rate=200,
     latency_connections=4,
     micro_tokens=40,
+    fresh_tokens=200,
     sign_batch=5,
     micro_repetitions=1,
 )
@@ -135,6 +142,10 @@ class Results:
     seconds: float = 0.0
 
 
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def _write_tokens(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Path]]:
     """The token files of each workload, minted for the bench issuer; and the minter."""
     minter = TokenMinter(issuer=ISSUER, audience=AUDIENCE, kid=KID)
@@ -144,12 +155,19 @@ def _write_tokens(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Pat
     valid = [minter.mint(f"user{i:04d}", exp=exp) for i in range(plan.users)]
     forged = [forger.mint(f"user{i:04d}", exp=exp) for i in range(plan.users)]
     mixed = [forged[i] if i % 10 == 9 else token for i, token in enumerate(valid)]
+    # Valid header and claims under a random signature (as costly to check as a forged
+    # one), so many that no token comes back while the verifier still remembers it.
+    fresh = [
+        f"{valid[i % plan.users].rpartition('.')[0]}.{_b64url(os.urandom(256))}"
+        for i in range(plan.fresh_tokens)
+    ]
     files = {}
     for name, tokens in {
         "one": valid[:1],
         "many": valid,
         "mixed": mixed,
         "invalid": forged,
+        "fresh": fresh,
     }.items():
         files[name] = workdir / f"tokens-{name}.txt"
         files[name].write_text("\n".join(tokens) + "\n")
