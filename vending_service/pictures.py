@@ -33,12 +33,10 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -94,6 +92,7 @@ def _record_halves(picture: Picture) -> tuple[str, str]:
     """A picture's record as JSON text in two halves, cut where `image_url` goes."""
     items = list(picture.record("").items())
     cut = [name for name, _ in items].index("image_url")
+    assert 0 < cut < len(items) - 1, "image_url must sit between other members"
     before, after = json_text(dict(items[:cut])), json_text(dict(items[cut + 1 :]))
     return f'{before[:-1]},"image_url":', f",{after[1:]}"
 
@@ -146,18 +145,15 @@ shares = Table(
     PrimaryKeyConstraint("picture_id", "username"),
 )
 
-# One row whose `version` every write to the three tables above raises, in the same
-# transaction: a process that read version N knows nothing changed while it still reads N.
+# One row whose `version` every change to pictures or shares raises, in the same
+# transaction (triggers, migration 0002): while a process reads the same version, nothing
+# it may show has changed.
 changes = Table(
     "picture_changes",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
-
-
-def _changed() -> Update:
-    return update(changes).where(changes.c.id == 1).values(version=changes.c.version + 1)
 
 
 def _visible_to(viewer: str) -> ColumnElement[bool]:
@@ -202,7 +198,7 @@ WHERE s.username = :viewer AND p.owner != :viewer AND p.visibility != 'public'
 class SQLPictureStore:
     """Pictures in SQLite (the embedded default) or PostgreSQL; images as blobs beside them.
 
-    Every write raises the `picture_changes` version in its own transaction. With a
+    Every change to pictures or shares raises the `picture_changes` version (triggers). With a
     `worker` (SQLite only), the per-request reads (`changes`, `personal`) go through it
     rather than through SQLAlchemy; everything else uses the engine.
     """
@@ -216,7 +212,6 @@ class SQLPictureStore:
         async with self.engine.begin() as conn:
             await conn.execute(insert(pictures).values(**_values(picture)))
             await conn.execute(insert(images).values(picture_id=picture.id, data=image))
-            await conn.execute(_changed())
 
     @store_call("picture store")
     async def add_catalogue(self, items: list[tuple[Picture, bytes]]) -> None:
@@ -233,7 +228,6 @@ class SQLPictureStore:
                 upsert(images).on_conflict_do_nothing(),
                 [{"picture_id": p.id, "data": data} for p, data in items],
             )
-            await conn.execute(_changed())
 
     @store_call("picture store")
     async def catalogue_size(self, owner: str) -> int:
@@ -306,8 +300,6 @@ class SQLPictureStore:
             result = await conn.execute(
                 delete(pictures).where(pictures.c.id == picture_id, pictures.c.owner == owner)
             )
-            if result.rowcount:
-                await conn.execute(_changed())
         return bool(result.rowcount)
 
     @store_call("picture store")
@@ -326,10 +318,7 @@ class SQLPictureStore:
             found = await conn.execute(
                 select(pictures.c.id).where(pictures.c.id == picture_id, pictures.c.owner == owner)
             )
-            if found.first() is None:
-                return False
-            await conn.execute(_changed())
-            return True
+            return found.first() is not None
 
     @store_call("picture store")
     async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
@@ -339,10 +328,7 @@ class SQLPictureStore:
                 delete(shares).where(shares.c.picture_id.in_(owned), shares.c.username == username)
             )
             found = await conn.execute(owned)
-            if found.first() is None:
-                return False
-            await conn.execute(_changed())
-            return True
+            return found.first() is not None
 
     async def ready(self) -> bool:
         return await ping(self.engine)

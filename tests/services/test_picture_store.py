@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_engine
@@ -255,6 +256,38 @@ async def test_every_write_raises_the_version_and_a_refused_one_does_not(
     assert await store.delete_own("p1", "alice") is False
     assert await store.share("c1", "alice", "bob") is False
     assert await store.changes() == versions[-1]
+
+
+async def test_writes_that_change_nothing_leave_the_version_alone(
+    sql_store: SQLPictureStore,
+) -> None:
+    """A share that exists already, an unshare of nothing: every cache may keep its lists
+    (otherwise any writer could make every replica reload on every request)."""
+    store = sql_store
+    await store.add(picture("p1"), image_of("p1"))
+    assert await store.share("p1", "alice", "bob") is True
+    version = await store.changes()
+
+    assert await store.share("p1", "alice", "bob") is True
+    assert await store.unshare("p1", "alice", "carol") is True
+    assert await store.changes() == version
+
+
+async def test_writes_by_other_code_raise_the_version_too(sql_store: SQLPictureStore) -> None:
+    """The version is raised by triggers, so an older replica or an operator's SQL that
+    knows nothing of it still makes every cache reload."""
+    store = sql_store
+    await store.add(picture("p1"), image_of("p1"))
+    statements = [
+        "INSERT INTO picture_shares (picture_id, username) VALUES ('p1', 'bob')",
+        "UPDATE pictures SET title = 'renamed' WHERE id = 'p1'",
+        "DELETE FROM picture_shares WHERE picture_id = 'p1'",
+    ]
+    for statement in statements:
+        before = await store.changes()
+        async with store.engine.begin() as conn:
+            await conn.execute(text(statement))
+        assert await store.changes() > before, statement
 
 
 async def test_a_cache_sees_writes_made_through_another_store_at_once(
