@@ -111,7 +111,7 @@ SMOKE = Plan(
     rate=200,
     latency_connections=4,
     micro_tokens=40,
-    fresh_tokens=200,
+    fresh_tokens=10_000,
     sign_batch=5,
     micro_repetitions=1,
 )

@@ -241,13 +241,18 @@ def _number(claims: dict[str, Any], name: str) -> float:
     return value
 
 
+# Failed signatures remembered at most: anyone can add one per RSA check, so this stays
+# small (about 1 MB) whatever the cache of verified tokens is sized for.
+MAX_REFUSED = 8192
+
+
 class TokenVerifier:
     """Verifies access tokens with keys from a `KeySource`, never calling the issuer.
 
     Verified claims are kept in a bounded cache, keyed by a digest of the token, until the
     token expires or the key set changes; `exp` is checked again on every hit. Tokens whose
-    signature failed are remembered the same way (a bounded set of digests, forgotten when
-    the key set changes), since they would fail again.
+    signature failed are remembered the same way (at most `MAX_REFUSED` digests, forgotten
+    when the key set changes), since they would fail again.
     """
 
     def __init__(
@@ -320,7 +325,7 @@ class TokenVerifier:
             # flood) repeating a forged token pays for one RSA check, not one per request.
             if digest and self._cache_generation == self._keys.generation:
                 self._refused[digest] = None
-                if len(self._refused) > self._cache_size:
+                if len(self._refused) > min(self._cache_size, MAX_REFUSED):
                     del self._refused[next(iter(self._refused))]
             raise InvalidSignature() from exc
         claims = self._check_claims(_parsed(payload), now)

@@ -92,7 +92,8 @@ def bearer_error(exc: Exception) -> Response:
     )
 
 
-_ANONYMOUS = (AuthCredentials(), UnauthenticatedUser())
+def _anonymous() -> tuple[AuthCredentials, BaseUser]:
+    return AuthCredentials(), UnauthenticatedUser()
 
 
 @functools.lru_cache(maxsize=64)
@@ -151,17 +152,17 @@ class BearerAuthentication:
 
     async def _authenticate(self, scope: Scope) -> tuple[AuthCredentials, BaseUser]:
         if _route_path(scope) in PUBLIC_PATHS:
-            return _ANONYMOUS
+            return _anonymous()
         if _names_access_token(scope["query_string"]):
             raise BearerError(400, "invalid_request", "send the token in the Authorization header")
         values = [value for name, value in scope["headers"] if name == b"authorization"]
         if not values:
-            return _ANONYMOUS
+            return _anonymous()
         if len(values) > 1:
             raise BearerError(400, "invalid_request", "send exactly one Authorization header")
         scheme, _, token = values[0].decode("latin-1").partition(" ")
         if scheme.lower() != "bearer":
-            return _ANONYMOUS
+            return _anonymous()
         if not token or " " in token:
             raise BearerError(401, "invalid_token", "the access token is malformed")
         try:

@@ -76,6 +76,8 @@ class PictureCache:
         if shared is None:
             loop = asyncio.get_running_loop()
             shared = self._pending_read = loop.create_future()
+            # Retrieved here too, so a failure no waiter is left to see is not logged.
+            shared.add_done_callback(lambda done: done.cancelled() or done.exception())
             loop.call_soon(self._read_version, shared)
         # Shielded: one caller giving up (a closed connection) leaves the read to the rest.
         version = await asyncio.shield(shared)

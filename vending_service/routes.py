@@ -49,8 +49,9 @@ def _picture_id(request: Request) -> str:
 
 
 # Image URLs are absolute, so they depend on the request's base: scheme, server, Host and
-# root path. One `url_for` per base (a dozen µs) is kept here; the Host header is the
-# client's to choose, so the table is bounded and starts again when full.
+# root paths (the route's own path is the same for every app built from this module). One
+# `url_for` per base (a dozen µs) is kept here; the Host header is the client's to choose,
+# so the table is bounded and starts again when full.
 _URL_BASES: dict[tuple[object, ...], tuple[str, str]] = {}
 _MAX_URL_BASES = 64
 
@@ -59,7 +60,13 @@ def _image_urls(request: Request) -> Callable[[str], str]:
     """Each picture's `image_url`, from one `url_for` per request base."""
     scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
-    key = (scope["scheme"], scope.get("server"), scope.get("root_path", ""), host)
+    key = (
+        scope.get("scheme", "http"),
+        scope.get("server"),
+        scope.get("app_root_path"),
+        scope.get("root_path", ""),
+        host,
+    )
     base = _URL_BASES.get(key)
     if base is None:
         head, _, tail = str(request.url_for("cat_image", picture_id="-")).rpartition("/-/")
