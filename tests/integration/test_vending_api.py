@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from PIL import Image
+from starlette.types import ASGIApp
 
 from shared.testing import FakeClock, JWKSFake, TokenMinter
 
@@ -71,6 +72,37 @@ async def test_token_in_query_string_is_refused(
     response = await vending.get("/me", params={"access_token": minter.mint("alice")})
     assert response.status_code == 400
     assert 'error="invalid_request"' in response.headers["www-authenticate"]
+
+
+async def test_a_percent_encoded_token_parameter_is_refused_too(
+    vending: httpx.AsyncClient, minter: TokenMinter
+) -> None:
+    """`access%5Ftoken` decodes to `access_token`: refused alike, even with a header token."""
+    token = minter.mint("alice")
+    for query in (f"access%5Ftoken={token}", f"count=1&access%5ftoken={token}", "access_token"):
+        response = await vending.get(f"/cats?{query}", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 400, query
+        assert response.json()["error"] == "invalid_request"
+
+
+async def test_image_urls_follow_each_requests_host_and_root_path(
+    minted_vending_app: ASGIApp, minter: TokenMinter
+) -> None:
+    """Image URLs are absolute: one process answering under several hosts and prefixes
+    gives each request its own, never a neighbour's."""
+    headers = {"Authorization": f"Bearer {minter.mint('alice')}"}
+    for base, root_path in [
+        ("http://one.test", ""),
+        ("https://two.test:8443", ""),
+        ("http://one.test", "/api"),
+        ("http://[::1]:8002", "/vend"),
+    ]:
+        transport = httpx.ASGITransport(app=minted_vending_app, root_path=root_path)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+            response = await client.get(f"{root_path}/cats?count=3", headers=headers)
+        assert response.status_code == 200, (base, root_path)
+        for cat in response.json()["cats"]:
+            assert cat["image_url"] == f"{base}{root_path}/cats/{cat['id']}/image"
 
 
 async def test_two_authorization_headers_are_refused(

@@ -53,7 +53,11 @@ class MemoryPictures:
 
     async def personal(self, viewer: str) -> list[Picture]:
         self.personal_loads += 1
-        return [p for p in self.visible(viewer) if p.visibility != "public"]
+        snapshot = [p for p in self.visible(viewer) if p.visibility != "public"]
+        self.loading.set()
+        if self.hold_loads is not None:
+            await self.hold_loads.wait()
+        return snapshot
 
     async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
         visible = self.visible(viewer)
@@ -226,7 +230,8 @@ async def test_a_list_loaded_across_a_write_is_not_kept(
     that read the older version, but not kept, so a request after the upload reads again."""
     store.hold_loads = asyncio.Event()
     waiting = asyncio.create_task(cache.sample_visible("carol", 10))
-    await store.loading.wait()  # the load has taken its snapshot and is held
+    async with asyncio.timeout(5):
+        await store.loading.wait()  # the load has taken its snapshot and is held
     await cache.add(picture("during", "dave"), b"png")
     after = asyncio.create_task(cache.sample_visible("carol", 100))
     store.hold_loads.set()
@@ -284,3 +289,60 @@ async def test_a_caller_that_gives_up_leaves_the_shared_read_to_the_others(
     assert len(await staying) == 5
     with pytest.raises(asyncio.CancelledError):
         await leaving
+
+
+async def test_a_callers_pictures_loaded_across_a_share_are_not_kept(
+    cache: PictureCache, store: MemoryPictures
+) -> None:
+    """Carol's own and shared pictures, read just before alice shares one with her, serve
+    the request that read them but are not kept: later requests show the share."""
+    await cache.sample_visible("dave", 1)  # the public list is in memory: carol's is not
+    store.loading.clear()
+    gate = store.hold_loads = asyncio.Event()
+    waiting = asyncio.create_task(cache.sample_visible("carol", 100))
+    async with asyncio.timeout(5):
+        await store.loading.wait()  # carol's pictures are read (none yet), and held
+    store.hold_loads = None
+    assert await store.share("alice-2", "alice", "carol") is True
+    assert "alice-2" in ids(await cache.sample_visible("carol", 100))
+
+    gate.set()  # the stale read finishes: it must not replace what was kept since
+    assert "alice-2" not in ids(await waiting)
+    assert "alice-2" in ids(await cache.sample_visible("carol", 100))
+
+
+class SlowFirstVersion(MemoryPictures):
+    """Its first version read answers only when `gate` opens, with the version it read."""
+
+    def __init__(self, *pictures: Picture) -> None:
+        super().__init__(*pictures)
+        self.gate = asyncio.Event()
+        self.reading = asyncio.Event()
+        self.slow_reads = 1
+
+    async def changes(self) -> int:
+        self.version_reads += 1
+        self.reading.set()
+        version = self.version
+        if self.slow_reads:
+            self.slow_reads -= 1
+            await self.gate.wait()
+        return version
+
+
+async def test_a_late_answer_with_an_older_version_changes_nothing() -> None:
+    """Version reads can finish out of order: an older answer arriving after a newer one
+    neither empties the lists kept for the newer version nor makes anyone reload."""
+    store = SlowFirstVersion(*(picture(f"cat-{i:02d}") for i in range(5)))
+    cache = PictureCache(store, rng=random.Random(7))
+    early = asyncio.create_task(cache.sample_visible("carol", 100))
+    async with asyncio.timeout(5):
+        await store.reading.wait()  # the early request's read is under way
+    await store.add(picture("new"), b"png")
+    assert "new" in ids(await cache.sample_visible("carol", 100))
+    loads = (store.public_loads, store.personal_loads)
+
+    store.gate.set()
+    await early
+    assert "new" in ids(await cache.sample_visible("carol", 100))
+    assert (store.public_loads, store.personal_loads) == loads
