@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from shared.stores import StoreUnavailable
 from vending_service.picture_cache import PictureCache
 from vending_service.pictures import Picture
 
@@ -346,3 +347,18 @@ async def test_a_late_answer_with_an_older_version_changes_nothing() -> None:
     await early
     assert "new" in ids(await cache.sample_visible("carol", 100))
     assert (store.public_loads, store.personal_loads) == loads
+
+
+async def test_a_failed_version_read_fails_every_request_that_shared_it(
+    cache: PictureCache, store: MemoryPictures
+) -> None:
+    """The store being down reaches each waiting request (as its error: a 503 upstream)."""
+
+    async def down() -> int:
+        raise StoreUnavailable("picture store")
+
+    store.changes = down  # type: ignore[method-assign]
+    results = await asyncio.gather(
+        cache.sample_visible("alice", 5), cache.sample_visible("bob", 5), return_exceptions=True
+    )
+    assert [type(r) for r in results] == [StoreUnavailable, StoreUnavailable]
