@@ -13,32 +13,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.stores import store_call
 from vending_service.quota import Quota, QuotaExceeded, quota_day
 
 __all__ = ["RedisQuotaStore"]
 
-# KEYS[i] a day's counter; ARGV[3i-2..3i] its amount, limit, expire-at (epoch seconds).
-# Returns {charged (1/0), used} per key. A counter moves only when it stays within its limit.
+# KEYS[i] a day's counter; ARGV[1] "amount limit expire-at" per key, space-separated (one
+# argument and one string answer: a redis-py round trip costs Python per item, not per byte).
+# Answers "charged:used" per key (charged 1/0), space-separated. A counter moves only when
+# it stays within its limit.
 _CHARGE = """
 local result = {}
-for i, key in ipairs(KEYS) do
-  local amount = tonumber(ARGV[3 * i - 2])
+local i = 0
+for amount, limit, expire_at in string.gmatch(ARGV[1], '(%d+) (%d+) (%d+)') do
+  i = i + 1
+  local key = KEYS[i]
   local used = tonumber(redis.call('GET', key) or '0')
-  if used + amount > tonumber(ARGV[3 * i - 1]) then
-    result[2 * i - 1], result[2 * i] = 0, used
+  if used + tonumber(amount) > tonumber(limit) then
+    result[i] = '0:' .. used
   else
-    result[2 * i - 1], result[2 * i] = 1, redis.call('INCRBY', key, amount)
-    redis.call('EXPIREAT', key, ARGV[3 * i])
+    result[i] = '1:' .. redis.call('INCRBY', key, amount)
+    redis.call('EXPIREAT', key, expire_at)
   end
 end
-return result
+if i ~= #KEYS then
+  return redis.error_reply('charge: ' .. #KEYS .. ' keys, ' .. i .. ' terms')
+end
+return table.concat(result, ' ')
 """
 # Counters outlive their day by an hour, so a clock a little behind still finds them.
 _GRACE = 3600
 # Charges per script call at most: a bound on how long one call holds Redis.
 MAX_BATCH = 128
+
+
+def _outcome(item: bytes) -> tuple[int, int]:
+    """One charge's answer, `b"charged:used"`, as (charged, used)."""
+    charged, _, used = item.partition(b":")
+    return int(charged), int(used)
 
 
 @dataclass(slots=True)
@@ -86,10 +100,11 @@ class RedisQuotaStore:
             while self._queue:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
-                    answer = await self._charge(
-                        keys=[c.key for c in batch],
-                        args=[v for c in batch for v in (c.amount, c.limit, c.expire_at)],
-                    )
+                    terms = " ".join(f"{c.amount} {c.limit} {c.expire_at}" for c in batch)
+                    reply = await self._charge(keys=[c.key for c in batch], args=[terms])
+                    outcomes = [_outcome(item) for item in reply.split()]
+                    if len(outcomes) != len(batch):
+                        raise ResponseError(f"{len(outcomes)} answers to {len(batch)} charges")
                 except Exception as exc:  # noqa: BLE001 - every charge of the batch fails
                     for charge in batch:
                         if not charge.future.done():
@@ -97,9 +112,9 @@ class RedisQuotaStore:
                     continue
                 finally:
                     self.round_trips += 1
-                for i, charge in enumerate(batch):
+                for charge, outcome in zip(batch, outcomes, strict=True):
                     if not charge.future.done():
-                        charge.future.set_result((int(answer[2 * i]), int(answer[2 * i + 1])))
+                        charge.future.set_result(outcome)
         except BaseException:  # cancelled (shutdown): no charge may wait for ever
             for charge in batch + self._queue:
                 if not charge.future.done():
