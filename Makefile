@@ -41,7 +41,7 @@ test-fuzz: $(VENV)/.dev
 	$(PYTEST) -m fuzz tests/fuzz
 
 ## bench: the vending machine's throughput and latency against its ceiling and a naive
-## reference, all in one run (needs wrk and redis-server; about 8 minutes); prints a table,
+## reference, all in one run (needs wrk and redis-server; about 12 minutes); prints a table,
 ## writes bench/results/<time>.json and .png (docs/benchmarks.md)
 .PHONY: bench bench-smoke
 bench: $(VENV)/.runtime

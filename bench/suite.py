@@ -89,7 +89,7 @@ class Plan:
 
 FULL = Plan(
     smoke=False,
-    repetitions=3,
+    repetitions=5,
     seconds=8,
     warmup=3,
     users=1000,
