@@ -62,8 +62,6 @@ class PictureCache:
         self._lock = asyncio.Lock()
         self._pending_read: asyncio.Future[int] | None = None
         self._reads: set[asyncio.Task[int]] = set()  # strong references while running
-        self.loads = 0
-        """How many times the public list was read from the store."""
 
     async def _observe(self) -> int:
         """Read the store's version; if it has moved past what is kept, forget it all.
@@ -108,7 +106,6 @@ class PictureCache:
         async with self._lock:  # one load at a time; those waiting use its result
             if self._public is not None:
                 return self._public
-            self.loads += 1
             public = await self.store.public_pictures()
             # Keep it only if no newer version was seen while it loaded.
             if version == self._version:

@@ -44,7 +44,7 @@ from shared.db import ping
 from shared.stores import store_call
 from vending_service.sqlite_worker import SQLiteWorker
 
-__all__ = ["Picture", "PictureStore", "SQLPictureStore", "json_text"]
+__all__ = ["Picture", "PictureStore", "SQLPictureStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ class Picture:
         return f"{before}{encode_basestring(image_url)}{after}"
 
 
-json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 """Compact JSON text, as Starlette's `JSONResponse` writes it."""
 
 
@@ -93,7 +93,7 @@ def _record_halves(picture: Picture) -> tuple[str, str]:
     items = list(picture.record("").items())
     cut = [name for name, _ in items].index("image_url")
     assert 0 < cut < len(items) - 1, "image_url must sit between other members"
-    before, after = json_text(dict(items[:cut])), json_text(dict(items[cut + 1 :]))
+    before, after = _json_text(dict(items[:cut])), _json_text(dict(items[cut + 1 :]))
     return f'{before[:-1]},"image_url":', f",{after[1:]}"
 
 
