@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.testing import free_port, port_open
 
 __all__ = [
     "ROOT",
@@ -32,24 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 READY_DEADLINE = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own URL
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -191,5 +180,5 @@ def start_redis(workdir: Path, cpus: Set[int] | None = None) -> Server:
     server = _spawn(
         "redis-server", argv, {"BENCH_PORT": str(port)}, workdir, cpus, ahead_of_load=True
     )
-    server.wait(lambda: _port_open(port))
+    server.wait(lambda: port_open(port))
     return server

@@ -1,4 +1,4 @@
-"""Test helpers: a token minter with its own RSA key, and a JWKS endpoint fake.
+"""Test helpers: a token minter with its own RSA key, a JWKS endpoint fake, free ports.
 
 For tests only: nothing in the services imports this module.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.jwks import public_jwk
 
-__all__ = ["FakeClock", "JWKSFake", "TokenMinter", "public_jwk"]
+__all__ = ["FakeClock", "JWKSFake", "TokenMinter", "free_port", "port_open", "public_jwk"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass

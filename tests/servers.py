@@ -6,31 +6,23 @@ Each runs from a temporary directory as a child process we hold by pid; `stop()`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from shared.testing import free_port, port_open
+
 DEADLINE = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _wait(condition: object, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -93,7 +85,7 @@ class RedisServer:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        _wait(lambda: _port_open(self.port), "redis-server", self.process, log)
+        _wait(lambda: port_open(self.port), "redis-server", self.process, log)
 
     def stop(self) -> None:
         _stop(self.process)
@@ -196,3 +188,15 @@ class PostgresServer:
             self.process.send_signal(signal.SIGINT)
         _stop(self.process)
         self.process = None
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started in a temporary folder, stopped (by pid) on leaving."""
+    with tempfile.TemporaryDirectory(prefix="lanyard-pg-") as workdir:
+        server = PostgresServer(Path(workdir))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from auth_service.keys import generate_key
-from tests.e2e.local.conftest import READY_DEADLINE, Service, free_port, start, wait_until
+from shared.testing import free_port
+from tests.e2e.local.conftest import READY_DEADLINE, Service, start, wait_until
 
 PASSWORD = "correct horse battery"
 RECOVERY_DEADLINE = 5.0

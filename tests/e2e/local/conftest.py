@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,10 @@ import httpx
 import pytest
 
 from auth_service.keys import generate_key
+from shared.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 READY_DEADLINE = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def distinct_ports(count: int) -> list[int]:
