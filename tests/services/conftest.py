@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import PostgresServer, RedisServer
+from tests.servers import PostgresServer, RedisServer, running_postgres
 
 _names = itertools.count()
 
@@ -23,13 +22,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session (each test gets its own database)."""
-    with tempfile.TemporaryDirectory(prefix="lanyard-pg-") as workdir:
-        server = PostgresServer(Path(workdir))
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ PostgreSQL: each brings its own, in a temporary directory, and stops it by its p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,18 +25,6 @@ UNAVAILABLE = "StoreUnavailable"
 def sqlite_url(folder: Path, name: str) -> str:
     """The SQLAlchemy URL of a SQLite file in `folder`."""
     return f"sqlite+aiosqlite:///{folder / name}"
-
-
-@contextlib.contextmanager
-def dedicated_postgres() -> Iterator[PostgresServer]:
-    """A running PostgreSQL server that only the calling test uses."""
-    with tempfile.TemporaryDirectory(prefix="lanyard-pg-outage-") as workdir:
-        server = PostgresServer(Path(workdir))
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
 
 
 def stop_postgres(server: PostgresServer) -> None:

@@ -10,9 +10,9 @@ import pytest
 
 from auth_service.store import AccountStore, RefreshRecord, SQLAccountStore, User, UsernameTaken
 from shared.db import create_engine
+from tests.servers import running_postgres
 from tests.services.outage import (
     UNAVAILABLE,
-    dedicated_postgres,
     outcomes,
     recovered,
     sqlite_url,
@@ -205,7 +205,7 @@ async def test_two_concurrent_migrations_of_a_fresh_database_both_succeed(
 
 async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers() -> None:
     """With PostgreSQL down every call raises `StoreUnavailable`; once back, the store works."""
-    with dedicated_postgres() as server:
+    with running_postgres() as server:  # this test's own: it stops it
         store = SQLAccountStore(create_engine(server.create_database("accounts")))
         try:
             await store.migrate()

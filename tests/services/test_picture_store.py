@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_engine
 from shared.migrations import migrate
+from tests.servers import running_postgres
 from tests.services.outage import (
     UNAVAILABLE,
-    dedicated_postgres,
     outcomes,
     recovered,
     sqlite_url,
@@ -317,7 +317,7 @@ async def test_a_cache_sees_writes_made_through_another_store_at_once(
 
 async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers() -> None:
     """With PostgreSQL down every call raises `StoreUnavailable`; once back, the store works."""
-    with dedicated_postgres() as server:
+    with running_postgres() as server:  # this test's own: it stops it
         engine = await migrated_engine(server.create_database("pictures"))
         store = SQLPictureStore(engine)
         try:

@@ -14,10 +14,9 @@ import pytest
 
 from shared.db import create_engine, create_redis
 from shared.migrations import migrate
-from tests.servers import RedisServer
+from tests.servers import RedisServer, running_postgres
 from tests.services.outage import (
     UNAVAILABLE,
-    dedicated_postgres,
     outcomes,
     recovered,
     sqlite_url,
@@ -268,7 +267,7 @@ async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers(
     now: float,
 ) -> None:
     """With PostgreSQL down, charge and usage raise `StoreUnavailable`; once back, they work."""
-    with dedicated_postgres() as server:
+    with running_postgres() as server:  # this test's own: it stops it
         async with open_quota_store(
             Backend("postgresql", server.create_database("quotas"))
         ) as store:
