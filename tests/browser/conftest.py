@@ -14,7 +14,6 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -72,15 +71,6 @@ class Site:
     frontend: Service
 
 
-def _serving(service: Service) -> bool:
-    if service.process.poll() is not None:
-        pytest.fail(f"{service.name} exited: {service.log.read_text()[-3000:]}")
-    try:
-        return httpx.get(f"{service.url}/", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Auth, vending (daily quota of 40) and the frontend server, all ready."""
@@ -101,7 +91,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             workdir,
         )
         try:
-            wait_until(lambda: _serving(frontend), READY_DEADLINE, "the frontend server")
+            wait_until(lambda: frontend.ready("/"), READY_DEADLINE, "the frontend server")
             yield Site(origin, pair.auth, pair.vending, frontend)
         finally:
             frontend.stop()

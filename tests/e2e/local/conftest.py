@@ -47,11 +47,12 @@ class Service:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def ready(self) -> bool:
+    def ready(self, path: str = "/readyz") -> bool:
+        """Whether `path` answers 200; the test fails at once if the process has exited."""
         if self.process.poll() is not None:
             pytest.fail(f"{self.name} exited: {self.log.read_text()[-3000:]}")
         try:
-            return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
+            return httpx.get(f"{self.url}{path}", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
