@@ -19,14 +19,15 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/python tools/run_local.py
 
-## test: unit, integration and local end-to-end tests (real uvicorn processes); Python only
+## test: unit, integration, the store contracts (in memory and SQLite) and local end-to-end
+## tests (real uvicorn processes); Python only
 test: $(VENV)/.dev
-	$(PYTEST) -m "not services and not fuzz" tests/unit tests/integration tests/e2e/local
+	$(PYTEST) -m "not services" tests/unit tests/integration tests/backends tests/e2e/local
 
-## test-services: store adapters and scale-out against real PostgreSQL and Redis servers
+## test-services: the store contracts and scale-out against real PostgreSQL and Redis servers
 ## (needs the Debian packages postgresql and redis-server)
 test-services: $(VENV)/.dev
-	$(PYTEST) -m services tests/services
+	$(PYTEST) -m services tests/backends
 
 ## test-browser: the frontend in headless Chromium against the services as real processes
 ## (needs Debian's chromium at /usr/bin/chromium; failure screenshots go to test-artifacts/)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from auth_service.settings import AuthSettings
-from shared.cli import add_serve_command, run, serve
+from shared.web.cli import add_serve_command, run, serve
+
+if TYPE_CHECKING:
+    from auth_service.accounts import SQLAccountStore
+
+T = TypeVar("T")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -34,38 +41,43 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _set_tier(args: argparse.Namespace) -> int:
-    from auth_service.store import SQLAccountStore
-    from shared.db import create_engine
-    from shared.usernames import canonical_username
+def _with_accounts(work: Callable[[SQLAccountStore], Awaitable[T]]) -> T:
+    """`work(store)` on the configured database, migrated first, closed after."""
+    from auth_service.accounts import SQLAccountStore
+    from shared.stores.db import create_engine
 
-    async def run() -> bool:
+    async def run() -> T:
         store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
         try:
             await store.migrate()
-            return await store.set_tier(canonical_username(args.username), args.tier)
+            return await work(store)
         finally:
             await store.close()
 
-    if not asyncio.run(run()):
-        print(f"no such user: {args.username}", file=sys.stderr)
+    return asyncio.run(run())
+
+
+def _set_tier(args: argparse.Namespace) -> int:
+    from shared.errors import InvalidInput
+    from shared.usernames import canonical_username
+
+    try:
+        username = canonical_username(args.username)
+    except InvalidInput as exc:
+        print(f"invalid username: {exc.detail}", file=sys.stderr)
         return 1
-    print(f"{args.username} is now {args.tier}")
+    if not _with_accounts(lambda store: store.set_tier(username, args.tier)):
+        print(f"no such user: {username}", file=sys.stderr)
+        return 1
+    print(f"{username} is now {args.tier}")
     return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from auth_service.store import SQLAccountStore
-    from shared.db import create_engine
+    async def nothing(store: SQLAccountStore) -> None:
+        return None
 
-    async def run() -> None:
-        store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
-        try:
-            await store.migrate()
-        finally:
-            await store.close()
-
-    asyncio.run(run())
+    _with_accounts(nothing)
     print("the auth schema is up to date")
     return 0
 

@@ -9,9 +9,9 @@ import anyio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from shared.errors import UnprocessableContent
+from auth_service.errors import PasswordPolicyError
 
-__all__ = ["OWASP_PARAMETERS", "PasswordPolicyError", "Passwords"]
+__all__ = ["OWASP_PARAMETERS", "Passwords", "normalise"]
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 OWASP_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
@@ -19,14 +19,10 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024
 
 
-class PasswordPolicyError(UnprocessableContent):
-    """The password is shorter than 8 or longer than 1024 characters."""
-
-
 def normalise(password: str) -> str:
     """NFKC, as NIST SP 800-63B advises, so one password typed two ways is one password."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise PasswordPolicyError("password must be 8 to 1024 characters")
+        raise PasswordPolicyError()
     return unicodedata.normalize("NFKC", password)
 
 

@@ -1,8 +1,8 @@
 """Apps only the benchmark serves: the vending stack's ceiling, and a JWKS document server.
 
-`ceiling()` is the real vending app with its two per-request costs taken out: the bearer
-authentication middleware is replaced by one that names a fixed caller, and the quota
-store counts nothing. Everything else (edge middleware, routing, the machine, the picture
+`ceiling()` is the real vending app with its two per-request costs taken out: its
+`authenticate` names a fixed caller without looking at the request, and the quota store
+counts nothing. Everything else (edge middleware, routing, the machine, the picture
 store, JSON) is what `python -m vending_service serve` runs. It lives here, outside the
 service, so that no setting, variable or flag of the service can reach it.
 
@@ -14,43 +14,30 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import cast
 
 import httpx
 from starlette.applications import Starlette
-from starlette.authentication import AuthCredentials
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
-from shared.cli import freeze_after_startup
-from shared.tokens import AccessClaims
+from shared.tokens.claims import AccessClaims
+from shared.web.cli import freeze_after_startup
 from vending_service.app import create_app
-from vending_service.auth import BearerAuthentication, BearerUser
-from vending_service.quota import Quota, QuotaExceeded, quota_day
+from vending_service.quotas import Quota, QuotaExceeded, quota_day
 from vending_service.settings import VendingSettings
 
-__all__ = ["FixedCaller", "UnmeteredQuotas", "ceiling", "ceiling_app", "jwks"]
+__all__ = ["UnmeteredQuotas", "ceiling", "ceiling_app", "fixed_caller", "jwks"]
 
 CEILING_CALLER = AccessClaims(
     sub="ceiling", scopes=frozenset({"cats:read"}), tier="free", exp=math.inf
 )
 
 
-class FixedCaller:
-    """Stands where the bearer middleware stood: every request is `CEILING_CALLER`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.user = BearerUser(CEILING_CALLER)
-        self.auth = AuthCredentials(sorted(CEILING_CALLER.scopes))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope["user"], scope["auth"] = self.user, self.auth
-        await self.app(scope, receive, send)
+async def fixed_caller(scope: Scope) -> AccessClaims:
+    """Stands where the bearer token's verification stood: every request is the ceiling's."""
+    return CEILING_CALLER
 
 
 class UnmeteredQuotas:
@@ -58,7 +45,7 @@ class UnmeteredQuotas:
 
     async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
         if amount > limit:
-            raise QuotaExceeded(Quota(limit, 0, quota_day(now)[1]), amount)
+            raise QuotaExceeded(Quota(limit, 0, quota_day(now)[1]), amount, now)
         return Quota(limit, 0, quota_day(now)[1])
 
     async def usage(self, subject: str, limit: int, now: float) -> Quota:
@@ -68,21 +55,13 @@ class UnmeteredQuotas:
         return True
 
 
-def _is_authentication(middleware: Middleware) -> bool:
-    return cast(object, middleware.cls) is BearerAuthentication
-
-
 def ceiling_app(
     settings: VendingSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The vending app for `settings`, without authentication and quota charging."""
-    app = create_app(settings, transport=transport, quotas=UnmeteredQuotas())
-    kept = [m for m in app.user_middleware if not _is_authentication(m)]
-    if len(kept) != len(app.user_middleware) - 1:
-        raise RuntimeError("the vending app no longer has exactly one authentication middleware")
-    # The middleware stack is built on the first request, so the swap takes effect.
-    app.user_middleware = [*kept, Middleware(FixedCaller)]
-    return app
+    return create_app(
+        settings, transport=transport, quotas=UnmeteredQuotas(), authenticate=fixed_caller
+    )
 
 
 def ceiling() -> ASGIApp:

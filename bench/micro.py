@@ -13,7 +13,6 @@ import asyncio
 import inspect
 import statistics
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from auth_service.keys import KeyRing, generate_key
-from shared.jwks import JWKSCache
-from shared.testing import JWKSFake, TokenMinter
-from shared.tokens import TokenVerifier
+from shared.tokens.claims import ClaimsPolicy, issue_claims
+from shared.tokens.jwks import JWKSCache
+from shared.tokens.jws import sign
+from shared.tokens.verifier import TokenVerifier
+from tests.support.jwks import JWKSFake
+from tests.support.tokens import TokenMinter
 
 __all__ = ["MicroResult", "run_micro"]
 
@@ -74,10 +76,10 @@ async def _verification(
     async with httpx.AsyncClient(transport=fake.transport()) as client:
         jwks = JWKSCache("http://jwks.bench/jwks.json", client=client)
         await jwks.refresh()
-        common: dict[str, Any] = {"issuer": minter.issuer, "audience": minter.audience}
-        cold = TokenVerifier(jwks, cache_size=0, **common)
-        warm = TokenVerifier(jwks, **common)
-        first_sight = [TokenVerifier(jwks, **common)]
+        policy = ClaimsPolicy(minter.issuer, minter.audience)
+        cold = TokenVerifier(jwks, policy, cache_size=0)
+        warm = TokenVerifier(jwks, policy)
+        first_sight = [TokenVerifier(jwks, policy)]
         for token in tokens:
             await warm.verify(token)
         public = minter.key.public_key()
@@ -94,7 +96,7 @@ async def _verification(
 
         def first(i: int) -> Awaitable[Any]:
             if i % n == 0:  # a new verifier each pass: every token is one it has not seen
-                first_sight[0] = TokenVerifier(jwks, **common)
+                first_sight[0] = TokenVerifier(jwks, policy)
             return first_sight[0].verify(tokens[i % n])
 
         def pyjwt(i: int) -> None:
@@ -128,20 +130,17 @@ async def _issuance(workdir: Path, batch: int, repetitions: int) -> list[MicroRe
     headers = {"kid": signing.kid, "typ": "at+jwt"}
 
     def encode() -> str:
-        now = int(time.time())
-        claims = {
-            "iss": "http://127.0.0.1:8001",
-            "sub": "bench",
-            "aud": "lanyard-vending",
-            "iat": now,
-            "nbf": now,
-            "exp": now + 900,
-            "jti": uuid.uuid4().hex,
-            "client_id": "lanyard-web",
-            "scope": "cats:read cats:write",
-            "tier": "free",
-        }
-        return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+        claims = issue_claims(
+            issuer="http://127.0.0.1:8001",
+            audience="lanyard-vending",
+            subject="bench",
+            scope="cats:read cats:write",
+            tier="free",
+            issued_at=int(time.time()),
+            lifetime=900,
+            client_id="lanyard-web",
+        )
+        return sign(headers, claims, key)
 
     def raw(i: int) -> None:
         key.sign(message, _PKCS1, _SHA256)

@@ -27,9 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from shared.cli import freeze_after_startup
+from shared.web.cli import freeze_after_startup
 from vending_service.pictures import Picture
-from vending_service.quota import Quota, quota_day
+from vending_service.quotas import Quota, quota_day
+from vending_service.views import PictureRecords, quota_record
 
 __all__ = ["create_naive_app"]
 
@@ -54,10 +55,10 @@ def create_naive_app() -> ASGIApp:
     def gallery(request: Request) -> Response:
         count = int(request.query_params.get("count", "10"))
         chosen = random.sample(catalogue, min(count, len(catalogue)))
-        head = str(request.base_url).rstrip("/")
-        records = [p.record(f"{head}/cats/{p.id}/image") for p in chosen]
+        records = PictureRecords(str(request.base_url).rstrip("/"))
         quota = Quota(QUOTA_LIMIT, 0, quota_day(time.time())[1])
-        return JSONResponse({"cats": records, "quota": quota.as_dict()})
+        cats = [records.record(picture) for picture in chosen]
+        return JSONResponse({"cats": cats, "quota": quota_record(quota)})
 
     async def cats(request: Request) -> Response:
         header = request.headers.get("authorization", "")

@@ -1,44 +1,24 @@
 """The servers a benchmark run starts: uvicorn processes and a private redis-server.
 
-Each is a child process held by its pid, started in a temporary folder and stopped with
-SIGTERM (then SIGKILL) when the run ends.
+Each is a `tools.processes.Process` (held by its pid, output to a log in the run's
+folder), pinned to the CPUs the run gives it and stopped when the run ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.testing import free_port, port_open
+from tests.support.servers import redis_argv
+from tools.processes import Process, answers, free_port, port_open, start
 
-__all__ = [
-    "ROOT",
-    "Server",
-    "free_port",
-    "pinned",
-    "start_redis",
-    "start_uvicorn",
-    "start_vending",
-]
+__all__ = ["Server", "pinned", "start_redis", "start_uvicorn", "start_vending"]
 
-ROOT = Path(__file__).resolve().parent.parent
 READY_DEADLINE = 90.0
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own URL
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @dataclass
@@ -47,32 +27,14 @@ class Server:
 
     name: str
     port: int
-    process: subprocess.Popen[bytes]
-    log: Path
+    process: Process
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait(self, ready: Callable[[], bool]) -> None:
-        end = time.monotonic() + READY_DEADLINE
-        while time.monotonic() < end:
-            if self.process.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{self.name} exited early:\n{tail}")
-            if ready():
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} was not ready within {READY_DEADLINE:.0f} s")
-
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.process.stop()
 
 
 def pinned(cpus: Set[int] | None, *, ahead_of_load: bool = False) -> Callable[[], None] | None:
@@ -100,21 +62,25 @@ def _spawn(
     env: Mapping[str, str],
     workdir: Path,
     cpus: Set[int] | None,
+    ready: Callable[[int], bool],
     *,
+    port: int,
     ahead_of_load: bool = False,
 ) -> Server:
-    port = int(env["BENCH_PORT"])
-    log = workdir / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv built here
-            list(argv),
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=pinned(cpus, ahead_of_load=ahead_of_load),
-        )
-    return Server(name, port, process, log)
+    process = start(
+        name,
+        argv,
+        env=env,
+        log=workdir / f"{name}.log",
+        preexec_fn=pinned(cpus, ahead_of_load=ahead_of_load),
+    )
+    server = Server(name, port, process)
+    try:
+        process.wait_ready(lambda: ready(port), READY_DEADLINE)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def start_vending(
@@ -123,9 +89,10 @@ def start_vending(
     """The real vending service, exactly as `python -m vending_service serve` runs it."""
     port = free_port()
     argv = [sys.executable, "-m", "vending_service", "serve", "--port", str(port)]
-    server = _spawn(name, argv, {**env, "BENCH_PORT": str(port)}, workdir, cpus)
-    server.wait(lambda: _answers(f"{server.url}/readyz"))
-    return server
+    env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    return _spawn(
+        name, argv, env, workdir, cpus, lambda p: answers(f"http://127.0.0.1:{p}/readyz"), port=port
+    )
 
 
 def start_uvicorn(
@@ -156,29 +123,28 @@ def start_uvicorn(
         "--log-level",
         "warning",
     ]
-    server = _spawn(name, argv, {**env, "BENCH_PORT": str(port)}, workdir, cpus)
-    server.wait(lambda: _answers(f"{server.url}{ready_path}"))
-    return server
+    env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    return _spawn(
+        name,
+        argv,
+        env,
+        workdir,
+        cpus,
+        lambda p: answers(f"http://127.0.0.1:{p}{ready_path}"),
+        port=port,
+    )
 
 
 def start_redis(workdir: Path, cpus: Set[int] | None = None) -> Server:
     """A private redis-server on a free port: no persistence, gone when stopped."""
     port = free_port()
-    argv = [
+    return _spawn(
         "redis-server",
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(workdir),
-    ]
-    server = _spawn(
-        "redis-server", argv, {"BENCH_PORT": str(port)}, workdir, cpus, ahead_of_load=True
+        redis_argv(port, workdir),
+        {},
+        workdir,
+        cpus,
+        port_open,
+        port=port,
+        ahead_of_load=True,
     )
-    server.wait(lambda: port_open(port))
-    return server

@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.load import Sample, run_wrk
 from bench.micro import MicroResult, run_micro
 from bench.processes import Server, start_redis, start_uvicorn, start_vending
-from shared.testing import TokenMinter
+from tests.support.tokens import TokenMinter
 
 __all__ = ["FULL", "SMOKE", "VARIANTS", "WORKLOADS", "Plan", "Results", "run_suite"]
 

@@ -1,52 +1,13 @@
-"""Lanyard's shared library: what the auth booth and the vending machine both need.
+"""Lanyard's shared library: what the auth booth and the vending machine both import.
 
-Token verification, the async JWKS cache, problem+json errors, settings helpers and
-canonical usernames. Test helpers live in `shared.testing`.
+- `shared.tokens`: the token library (JWS, claims, JWKs, the JWKS cache, the verifier),
+  framework-free;
+- `shared.web`: Starlette plumbing (the edge layer, request bodies, problem+json, OpenAPI,
+  metrics, the `serve` command);
+- `shared.stores`: store plumbing (engines, migrations, outages as `StoreUnavailable`,
+  batching, the SQLite worker thread);
+- `shared.errors`, `shared.settings`, `shared.usernames`: the error root and its kinds,
+  settings read from the environment, canonical usernames.
+
+Nothing here is only for tests: test helpers live in `tests/support/`.
 """
-
-from shared.bodies import read_body, read_json_object, replay_request
-from shared.errors import (
-    BadRequest,
-    Conflict,
-    HTTPProblem,
-    LanyardError,
-    NotFound,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    UnprocessableContent,
-    UnsupportedMediaType,
-    problem_handlers,
-    problem_response,
-)
-from shared.jwks import CachePolicy, JWKSCache, JWKSError, parse_jwks
-from shared.settings import Secret, SettingsError
-from shared.tokens import AccessClaims, TokenError, TokenVerifier
-from shared.usernames import InvalidUsername, canonical_username
-
-__all__ = [
-    "AccessClaims",
-    "BadRequest",
-    "CachePolicy",
-    "Conflict",
-    "HTTPProblem",
-    "InvalidUsername",
-    "JWKSCache",
-    "JWKSError",
-    "LanyardError",
-    "NotFound",
-    "PayloadTooLarge",
-    "Secret",
-    "ServiceUnavailable",
-    "SettingsError",
-    "TokenError",
-    "TokenVerifier",
-    "UnprocessableContent",
-    "UnsupportedMediaType",
-    "canonical_username",
-    "parse_jwks",
-    "problem_handlers",
-    "problem_response",
-    "read_body",
-    "read_json_object",
-    "replay_request",
-]

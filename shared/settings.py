@@ -6,9 +6,11 @@ import ipaddress
 import math
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import urlsplit
+
+from shared.errors import LanyardError
 
 __all__ = [
-    "Secret",
     "SettingsError",
     "env_bool",
     "env_choice",
@@ -17,6 +19,7 @@ __all__ = [
     "env_list",
     "env_networks",
     "env_str",
+    "env_url",
 ]
 
 Env = Mapping[str, str]
@@ -24,31 +27,8 @@ _TRUE: Final = {"1", "true", "yes", "on"}
 _FALSE: Final = {"0", "false", "no", "off"}
 
 
-class SettingsError(ValueError):
+class SettingsError(LanyardError, ValueError):
     """A setting is missing or invalid; the message names the variable."""
-
-
-class Secret:
-    """A string that never shows itself in a repr, a log line or an exception."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 def env_str(env: Env, name: str, default: str | None = None) -> str:
@@ -57,6 +37,15 @@ def env_str(env: Env, name: str, default: str | None = None) -> str:
         if default is None:
             raise SettingsError(f"{name} is required")
         return default
+    return value
+
+
+def env_url(env: Env, name: str, default: str) -> str:
+    """An absolute http(s) URL with no query or fragment, without its trailing slash."""
+    value = env_str(env, name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"{name} must be an absolute http(s) URL, got {value!r}")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from shared.errors import UnprocessableContent
+from shared.errors import InvalidInput
 
 __all__ = ["InvalidUsername", "canonical_username"]
 
@@ -14,7 +14,7 @@ _CANONICAL = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 _MAX_RAW = 256
 
 
-class InvalidUsername(UnprocessableContent):
+class InvalidUsername(InvalidInput):
     """The username is not 3-32 characters of a-z 0-9 . _ - starting with a letter or digit."""
 
 

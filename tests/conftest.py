@@ -14,7 +14,7 @@ from auth_service.app import create_app as create_auth_app
 from auth_service.keys import generate_key
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
-from shared.testing import FakeClock
+from tests.support.clock import FakeClock
 from vending_service.app import create_app as create_vending_app
 from vending_service.catalogue import CatalogueCat, iter_catalogue
 from vending_service.settings import VendingSettings
@@ -61,6 +61,7 @@ def auth_settings(tmp_path: Path, keys_dir: Path) -> AuthSettings:
 @pytest.fixture
 def vending_settings(tmp_path: Path) -> VendingSettings:
     return VendingSettings(
+        public_url="http://vending.test",
         jwks_url=f"{ISSUER}/.well-known/jwks.json",
         issuer=ISSUER,
         audience=AUDIENCE,

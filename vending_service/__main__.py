@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from shared.cli import add_serve_command, run, serve
+from shared.web.cli import add_serve_command, run, serve
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -17,15 +17,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from shared.db import create_engine
-    from shared.migrations import migrate
-    from vending_service.app import MIGRATIONS
+    from shared.stores.db import create_engine
+    from shared.stores.migrations import migrate
+    from vending_service.app import MIGRATIONS, VERSION_TABLE
     from vending_service.settings import VendingSettings
 
     async def run() -> None:
         engine = create_engine(VendingSettings.from_env().database_url)
         try:
-            await migrate(engine, MIGRATIONS, "alembic_version_vending")
+            await migrate(engine, MIGRATIONS, VERSION_TABLE)
         finally:
             await engine.dispose()
 

@@ -1,4 +1,7 @@
-"""The vending machine's service layer: vend, show, upload, share. No HTTP here."""
+"""The machine's rules: what a caller may see, what it costs, who may change what.
+
+No HTTP here: errors carry data (`vending_service.errors`), routes and views make answers.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +10,29 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import anyio
 
-from shared.errors import NotFound, UnprocessableContent
-from shared.stores import StoreUnavailable
-from shared.tokens import AccessClaims
+from shared.stores.failures import StoreUnavailable
+from shared.tokens.claims import AccessClaims
 from shared.usernames import canonical_username
-from vending_service.images import check_image
-from vending_service.pictures import Picture, PictureStore
-from vending_service.quota import Quota, QuotaStore, quota_day
+from vending_service.errors import InvalidPicture, PictureNotFound
+from vending_service.pictures import VISIBILITIES, Picture, PictureStore, Upload, check_image
+from vending_service.quotas import Quota, QuotaStore, quota_day
 from vending_service.settings import VendingSettings
 
-__all__ = ["Machine", "Upload"]
+__all__ = ["Machine", "clean_title"]
 
-VISIBILITIES = frozenset({"public", "private"})
 log = logging.getLogger("lanyard.vending")
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
-    title: str
-    visibility: str
-    image: bytes
-
-
 def clean_title(raw: str) -> str:
+    """A title as stored: NFC, trimmed, 1-100 characters, no control or unassigned ones."""
     title = unicodedata.normalize("NFC", raw).strip()
     if not 1 <= len(title) <= 100:
-        raise UnprocessableContent("title must be 1 to 100 characters")
+        raise InvalidPicture("title must be 1 to 100 characters")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in title):
-        raise UnprocessableContent("title must not contain control or unassigned characters")
+        raise InvalidPicture("title must not contain control or unassigned characters")
     return title
 
 
@@ -61,9 +55,13 @@ class Machine:
     def _limit(self, caller: AccessClaims) -> int:
         return self.settings.quota_limit(caller.tier)
 
+    def _uncounted(self, caller: AccessClaims) -> Quota:
+        """What the `open` failure mode answers while the quota store is down: nothing used."""
+        _, resets_at = quota_day(self.clock())
+        return Quota(self._limit(caller), 0, resets_at)
+
     async def _charge(self, caller: AccessClaims, amount: int) -> Quota:
-        """Charge the caller's quota; when the quota store is down, refuse (503) or, in the
-        `open` failure mode, serve uncounted and say so in the log."""
+        """Charge the caller's quota, all or nothing (`QuotaExceeded`)."""
         try:
             return await self.quotas.charge(caller.sub, amount, self._limit(caller), self.clock())
         except StoreUnavailable:
@@ -72,8 +70,7 @@ class Machine:
             log.warning(
                 "quota store down: serving %s picture(s) to %s uncounted", amount, caller.sub
             )
-            _, resets_at = quota_day(self.clock())
-            return Quota(self._limit(caller), 0, resets_at)
+            return self._uncounted(caller)
 
     async def vend(self, caller: AccessClaims, count: int) -> tuple[list[Picture], Quota]:
         """`count` distinct pictures the caller may see, charged all-or-nothing."""
@@ -83,13 +80,13 @@ class Machine:
     async def show(self, caller: AccessClaims, picture_id: str) -> tuple[Picture, Quota]:
         picture = await self.pictures.get_visible(picture_id, caller.sub)
         if picture is None:
-            raise NotFound("no such picture")
+            raise PictureNotFound()
         return picture, await self._charge(caller, 1)
 
     async def image(self, caller: AccessClaims, picture_id: str) -> tuple[str, bytes]:
         found = await self.pictures.image(picture_id, caller.sub)
         if found is None:
-            raise NotFound("no such picture")
+            raise PictureNotFound()
         return found
 
     async def usage(self, caller: AccessClaims) -> Quota:
@@ -98,13 +95,12 @@ class Machine:
         except StoreUnavailable:
             if self.settings.quota_failure_mode != "open":
                 raise
-            _, resets_at = quota_day(self.clock())
-            return Quota(self._limit(caller), 0, resets_at)
+            return self._uncounted(caller)
 
     async def upload(self, caller: AccessClaims, upload: Upload) -> Picture:
         title = clean_title(upload.title)
         if upload.visibility not in VISIBILITIES:
-            raise UnprocessableContent("visibility must be public or private")
+            raise InvalidPicture("visibility must be public or private")
         checked = await anyio.to_thread.run_sync(
             lambda: check_image(upload.image, max_pixels=self.settings.max_image_pixels)
         )
@@ -123,14 +119,14 @@ class Machine:
 
     async def delete(self, caller: AccessClaims, picture_id: str) -> None:
         if not await self.pictures.delete_own(picture_id, caller.sub):
-            raise NotFound("no such picture")
+            raise PictureNotFound()
 
     async def share(self, caller: AccessClaims, picture_id: str, raw_username: str) -> None:
         username = canonical_username(raw_username)
         if not await self.pictures.share(picture_id, caller.sub, username):
-            raise NotFound("no such picture")
+            raise PictureNotFound()
 
     async def unshare(self, caller: AccessClaims, picture_id: str, raw_username: str) -> None:
         username = canonical_username(raw_username)
         if not await self.pictures.unshare(picture_id, caller.sub, username):
-            raise NotFound("no such picture")
+            raise PictureNotFound()

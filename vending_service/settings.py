@@ -7,7 +7,15 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shared.settings import env_bool, env_choice, env_float, env_int, env_list, env_str
+from shared.settings import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 __all__ = ["VendingSettings"]
 
@@ -18,6 +26,7 @@ DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 class VendingSettings:
     """Every setting of the vending service; `from_env` names the variable for each."""
 
+    public_url: str = "http://127.0.0.1:8002"
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     issuer: str = "http://127.0.0.1:8001"
     audience: str = "lanyard-vending"
@@ -44,6 +53,7 @@ class VendingSettings:
         data_dir = env_str(env, "DATA_DIR", "data")
         issuer = env_str(env, "ISSUER", "http://127.0.0.1:8001").rstrip("/")
         return cls(
+            public_url=env_url(env, "PUBLIC_URL", "http://127.0.0.1:8002"),
             jwks_url=env_str(env, "JWKS_URL", f"{issuer}/.well-known/jwks.json"),
             issuer=issuer,
             audience=env_str(env, "AUDIENCE", "lanyard-vending"),

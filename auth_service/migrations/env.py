@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from auth_service.store import metadata
+from auth_service.accounts.sql import metadata
 
 config = context.config
 context.configure(

@@ -17,14 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.local.conftest import (
-    ROOT,
-    Service,
-    distinct_ports,
-    running_pair,
-    start,
-    wait_until,
-)
+from tests.support.services import Service, running_pair, start_service
+from tools.processes import ROOT, distinct_ports
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Playwright's own browser download is not used: Debian's chromium, headless and quiet.
@@ -38,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-READY_DEADLINE = 60.0
 QUOTA = 40
 
 expect.set_options(timeout=15_000)
@@ -83,7 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         common_env={"CORS_ORIGINS": origin},
         vending_env={"QUOTA_FREE": str(QUOTA), "CATALOGUE_SIZE": "100"},
     ) as pair:
-        frontend = start(
+        frontend = start_service(
             "frontend",
             "tools.frontend_server",
             frontend_port,
@@ -91,7 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             workdir,
         )
         try:
-            wait_until(lambda: frontend.ready("/"), READY_DEADLINE, "the frontend server")
+            frontend.wait_ready("/")
             yield Site(origin, pair.auth, pair.vending, frontend)
         finally:
             frontend.stop()

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.app import get_cats, log_in, register_directly, wait_for_images
 from tests.browser.conftest import Site
-from tests.e2e.local.conftest import ROOT
+from tools.processes import ROOT
 
 SCREENSHOT = ROOT / "docs" / "gallery.png"
 

@@ -24,7 +24,7 @@ from PIL import Image
 from schemathesis import AuthContext, Case, HookContext, Response
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.e2e.local.conftest import Service, login, running_pair
+from tests.support.services import Service, login, running_pair
 
 SEED = int(os.environ.get("FUZZ_SEED", "20251129"))
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")

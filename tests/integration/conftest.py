@@ -10,8 +10,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
-from shared.testing import FakeClock, JWKSFake, TokenMinter
 from tests.conftest import AUDIENCE, ISSUER
+from tests.support.clock import FakeClock
+from tests.support.jwks import JWKSFake
+from tests.support.tokens import TokenMinter
 from vending_service.app import create_app
 from vending_service.catalogue import CatalogueCat
 from vending_service.settings import VendingSettings

@@ -17,9 +17,9 @@ from starlette.types import ASGIApp
 from auth_service.app import create_app
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
-from shared.testing import FakeClock
 from tests.conftest import ISSUER
 from tests.integration.auth_helpers import PASSWORD, assert_problem, login, register
+from tests.support.clock import FakeClock
 
 WRONG = "not the password"
 LOCKOUT = 900

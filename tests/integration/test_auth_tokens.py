@@ -14,7 +14,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from auth_service.settings import AuthSettings
-from shared.testing import FakeClock
 from tests.integration.auth_helpers import (
     PASSWORD,
     assert_problem,
@@ -25,6 +24,7 @@ from tests.integration.auth_helpers import (
     register,
     tokens_for,
 )
+from tests.support.clock import FakeClock
 
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 

@@ -11,7 +11,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from bench.apps import ceiling_app
-from shared.testing import JWKSFake
+from tests.support.jwks import JWKSFake
 from vending_service.app import create_app
 from vending_service.settings import VendingSettings
 

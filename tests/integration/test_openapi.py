@@ -19,12 +19,13 @@ from auth_service.routes import routes as auth_routes
 from auth_service.settings import AuthSettings
 from auth_service.throttle import MemoryThrottleStore
 from shared.stores import StoreUnavailable
-from shared.testing import FakeClock, JWKSFake
 from tests.conftest import ISSUER
 from tests.openapi_conformance import DOCUMENTS, Conformance, NonConformance, load_document
+from tests.support.clock import FakeClock
+from tests.support.jwks import JWKSFake
 from vending_service.app import create_app as create_vending_app
 from vending_service.catalogue import CatalogueCat
-from vending_service.quota import Quota
+from vending_service.quotas import Quota
 from vending_service.routes import routes as vending_routes
 from vending_service.settings import VendingSettings
 

@@ -1,4 +1,5 @@
-"""The SQLite worker thread and what runs on it: quota charges and the per-request read."""
+"""The SQLite worker thread and what runs on it (through `WorkerStatements`): quota charges
+and the per-request reads, each agreeing with the same statements run through the engine."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine
-from shared.migrations import migrate
 from shared.stores import StoreUnavailable
+from shared.stores.db import create_engine
+from shared.stores.migrations import migrate
+from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
+from shared.stores.statements import WorkerStatements
 from vending_service.app import MIGRATIONS
 from vending_service.pictures import Picture, SQLPictureStore
-from vending_service.quota import Quota, QuotaExceeded, quota_day
-from vending_service.sqlite_quota import SQLiteQuotaStore
-from vending_service.sqlite_worker import SQLiteWorker, sqlite_file
+from vending_service.quotas import Quota, QuotaExceeded, SQLQuotaStore, quota_day
 
 NOW = time.time()
 LIMIT = 300
@@ -38,7 +39,6 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def worker(tmp_path: Path, engine: AsyncEngine) -> AsyncIterator[SQLiteWorker]:
     worker = SQLiteWorker(tmp_path / "vending.db")
-    worker.start()
     yield worker
     await worker.aclose()
 
@@ -104,7 +104,7 @@ async def test_reads_see_what_other_connections_committed(
 async def test_a_closed_worker_refuses_work_as_an_operational_error(tmp_path: Path) -> None:
     """After `aclose` every job fails the way an unreachable database does."""
     worker = SQLiteWorker(tmp_path / "vending.db")
-    worker.start()
+    await worker.read(lambda db: db.execute("SELECT 1").fetchall())
     await worker.aclose()
 
     with pytest.raises(sqlite3.OperationalError):
@@ -115,7 +115,7 @@ async def test_quota_charges_fill_exactly_to_the_limit_under_concurrency(
     worker: SQLiteWorker,
 ) -> None:
     """At 250 of 300, 50 concurrent charges of 10: five succeed, 45 are refused."""
-    store = SQLiteQuotaStore(worker)
+    store = SQLQuotaStore(WorkerStatements(worker))
     await store.charge("alice", 250, LIMIT, NOW)
 
     results = await asyncio.gather(
@@ -133,8 +133,7 @@ async def test_a_locked_database_is_unavailable_and_charges_nothing(
     """While another connection holds the write lock past the busy timeout, a charge is
     `StoreUnavailable` (503) and writes nothing; once the lock goes, charges work again."""
     worker = SQLiteWorker(tmp_path / "vending.db", busy_timeout=0.05)
-    worker.start()
-    store = SQLiteQuotaStore(worker)
+    store = SQLQuotaStore(WorkerStatements(worker))
     try:
         with closing(sqlite3.connect(tmp_path / "vending.db", isolation_level=None)) as holder:
             holder.execute("BEGIN IMMEDIATE")
@@ -154,9 +153,10 @@ def picture(picture_id: str, owner: str, visibility: str) -> Picture:
 async def test_per_request_reads_agree_through_worker_and_engine(
     engine: AsyncEngine, worker: SQLiteWorker
 ) -> None:
-    """The worker's statements for `personal` and `changes` answer exactly what the
-    SQLAlchemy queries do."""
-    plain, fast = SQLPictureStore(engine), SQLPictureStore(engine, worker=worker)
+    """`personal` and `changes` through the worker (the statements compiled to SQLite's
+    text) answer exactly what they do through the engine."""
+    plain = SQLPictureStore(engine)
+    fast = SQLPictureStore(engine, hot=WorkerStatements(worker))
     for item in [
         picture("pub", "vending", "public"),
         picture("own-public", "bob", "public"),

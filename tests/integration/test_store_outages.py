@@ -9,13 +9,13 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from auth_service.accounts import SQLAccountStore, User
 from auth_service.app import create_app
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
-from auth_service.store import SQLAccountStore, User
-from shared.db import create_engine
 from shared.stores import StoreUnavailable
-from shared.testing import FakeClock
+from shared.stores.db import create_engine
+from tests.support.clock import FakeClock
 
 CREDENTIALS = {"username": "dana", "password": "correct horse battery"}
 

@@ -13,7 +13,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from shared.testing import JWKSFake, TokenMinter
+from tests.support.jwks import JWKSFake
+from tests.support.tokens import TokenMinter
 
 
 def _seg(data: bytes) -> str:

@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 from starlette.types import ASGIApp
 
-from shared.testing import FakeClock, JWKSFake, TokenMinter
+from tests.support.clock import FakeClock
+from tests.support.jwks import JWKSFake
+from tests.support.tokens import TokenMinter
 
 Bearer = Callable[..., dict[str, str]]
 
@@ -85,14 +87,14 @@ async def test_a_percent_encoded_token_parameter_is_refused_too(
         assert response.json()["error"] == "invalid_request"
 
 
-async def test_image_urls_follow_each_requests_host_and_root_path(
+async def test_image_urls_come_from_the_public_url_whatever_the_host_header_says(
     minted_vending_app: ASGIApp, minter: TokenMinter
 ) -> None:
-    """Image URLs are absolute: one process answering under several hosts and prefixes
-    gives each request its own, never a neighbour's."""
+    """Image URLs are absolute and built from `PUBLIC_URL` (here http://vending.test): no
+    `Host` header or root path a client sends ever reaches them."""
     headers = {"Authorization": f"Bearer {minter.mint('alice')}"}
     for base, root_path in [
-        ("http://one.test", ""),
+        ("http://evil.example", ""),
         ("https://two.test:8443", ""),
         ("http://one.test", "/api"),
         ("http://[::1]:8002", "/vend"),
@@ -102,7 +104,7 @@ async def test_image_urls_follow_each_requests_host_and_root_path(
             response = await client.get(f"{root_path}/cats?count=3", headers=headers)
         assert response.status_code == 200, (base, root_path)
         for cat in response.json()["cats"]:
-            assert cat["image_url"] == f"{base}{root_path}/cats/{cat['id']}/image"
+            assert cat["image_url"] == f"http://vending.test/cats/{cat['id']}/image"
 
 
 async def test_two_authorization_headers_are_refused(

@@ -1,4 +1,4 @@
-"""Unit tests for `shared.bodies.read_json_object`: strict JSON in, 4xx for anything else."""
+"""Unit tests for `shared.web.bodies.read_json_object`: strict JSON in, 4xx for anything else."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from shared.bodies import JSON_LIMIT, read_json_object
-from shared.errors import (
-    BadRequest,
-    HTTPProblem,
-    PayloadTooLarge,
-    UnprocessableContent,
+from shared.errors import InvalidInput, LanyardError
+from shared.web.bodies import (
+    JSON_LIMIT,
+    BodyTooLarge,
+    MalformedBody,
     UnsupportedMediaType,
+    read_json_object,
 )
+from shared.web.problems import COMMON_PROBLEMS, problem_for
 
 CREDENTIALS: dict[str, type] = {"username": str, "password": str}
 
@@ -103,7 +104,7 @@ async def test_body_split_across_chunks_is_read_whole() -> None:
 )
 async def test_body_that_is_not_json_is_a_bad_request(body: bytes) -> None:
     """A body that does not parse as JSON is a 400."""
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(body)
 
 
@@ -113,7 +114,7 @@ async def test_body_that_is_not_json_is_a_bad_request(body: bytes) -> None:
 )
 async def test_body_that_is_not_utf8_is_a_bad_request(body: bytes) -> None:
     """A body that is not valid UTF-8 is a 400."""
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(body)
 
 
@@ -123,14 +124,14 @@ async def test_body_that_is_not_utf8_is_a_bad_request(body: bytes) -> None:
 async def test_deeply_nested_body_is_a_bad_request(body: bytes) -> None:
     """JSON nested deeper than the parser allows is a 400, never a crash."""
     assert len(body) <= JSON_LIMIT
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(body)
 
 
 async def test_deeply_nested_body_under_a_larger_limit_is_a_bad_request() -> None:
     """With room for it, 100,000 open brackets are still only a 400."""
     request, _ = make_request(b"[" * 100_000)
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read_json_object(request, CREDENTIALS, limit=200_000)
 
 
@@ -144,14 +145,14 @@ async def test_deeply_nested_body_under_a_larger_limit_is_a_bad_request() -> Non
 )
 async def test_duplicate_members_are_a_bad_request(body: bytes) -> None:
     """A member given twice, at any depth, is refused rather than silently resolved."""
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(body)
 
 
 @pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
 async def test_nan_and_infinity_are_a_bad_request(constant: bytes) -> None:
     """NaN and Infinity are not JSON."""
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(b'{"username": "bruce", "password": ' + constant + b"}")
 
 
@@ -179,7 +180,7 @@ async def test_wrong_content_type_is_unsupported_media_type(content_type: str | 
 async def test_body_over_64_kib_by_content_length_is_refused_before_reading() -> None:
     """A declared Content-Length over the limit is a 413 before any byte is read."""
     request, receive = make_request(b"{}", content_length=str(JSON_LIMIT + 1))
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(BodyTooLarge):
         await read_json_object(request, CREDENTIALS)
     assert receive.reads == 0
 
@@ -188,7 +189,7 @@ async def test_body_over_64_kib_without_content_length_is_refused_while_streamin
     """Without a Content-Length, reading stops with a 413 at the chunk that passes the limit."""
     chunk = b" " * (16 * 1024)
     request, receive = make_request([chunk] * 100, content_length=False)
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(BodyTooLarge):
         await read_json_object(request, CREDENTIALS)
     assert receive.reads == JSON_LIMIT // len(chunk) + 1
 
@@ -196,7 +197,7 @@ async def test_body_over_64_kib_without_content_length_is_refused_while_streamin
 async def test_body_over_64_kib_that_understates_its_length_is_refused() -> None:
     """A Content-Length that lies low does not get a larger body past the limit."""
     request, _ = make_request([b" " * (JSON_LIMIT + 1)], content_length="2")
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(BodyTooLarge):
         await read_json_object(request, CREDENTIALS)
 
 
@@ -211,7 +212,7 @@ async def test_body_of_exactly_64_kib_is_read() -> None:
 @pytest.mark.parametrize("content_length", ["abc", "-1", "1.0", " 12"])
 async def test_invalid_content_length_is_a_bad_request(content_length: str) -> None:
     """A Content-Length that is not a plain number is a 400."""
-    with pytest.raises(BadRequest):
+    with pytest.raises(MalformedBody):
         await read(b"{}", content_length=content_length)
 
 
@@ -227,14 +228,14 @@ async def test_invalid_content_length_is_a_bad_request(content_length: str) -> N
 )
 async def test_json_that_is_not_an_object_is_unprocessable(body: object) -> None:
     """Valid JSON that is not an object is a 422."""
-    with pytest.raises(UnprocessableContent):
+    with pytest.raises(InvalidInput):
         await read(json.dumps(body).encode())
 
 
 async def test_unknown_member_is_unprocessable_and_not_echoed() -> None:
     """An unknown member is a 422 whose detail names only the allowed members."""
     body = {"username": "bruce", "password": "pw", "is_admin<script>": True}
-    with pytest.raises(UnprocessableContent) as caught:
+    with pytest.raises(InvalidInput) as caught:
         await read(json.dumps(body).encode())
     assert "is_admin" not in str(caught.value.detail)
     assert "username" in str(caught.value.detail)
@@ -244,7 +245,7 @@ async def test_unknown_member_is_unprocessable_and_not_echoed() -> None:
 async def test_missing_member_is_unprocessable(missing: str) -> None:
     """Each named member is required."""
     body = {k: v for k, v in {"username": "bruce", "password": "pw"}.items() if k != missing}
-    with pytest.raises(UnprocessableContent, match=missing):
+    with pytest.raises(InvalidInput, match=missing):
         await read(json.dumps(body).encode())
 
 
@@ -254,21 +255,21 @@ async def test_missing_member_is_unprocessable(missing: str) -> None:
 async def test_member_of_the_wrong_type_is_unprocessable(password: object) -> None:
     """A member whose JSON type is not the named type (a bool for a str included) is a 422."""
     body = {"username": "bruce", "password": password}
-    with pytest.raises(UnprocessableContent, match="password"):
+    with pytest.raises(InvalidInput, match="password"):
         await read(json.dumps(body).encode())
 
 
 @pytest.mark.parametrize("count", [True, False, "3", 3.0, None])
 async def test_bool_or_other_type_for_an_int_member_is_unprocessable(count: object) -> None:
     """A bool is not accepted where an int is named, though Python counts bool as int."""
-    with pytest.raises(UnprocessableContent):
+    with pytest.raises(InvalidInput):
         await read(json.dumps({"count": count}).encode(), {"count": int})
 
 
 async def test_bool_member_accepts_only_booleans() -> None:
     """A member named as bool takes true/false and refuses 1."""
     assert await read(b'{"flag": true}', {"flag": bool}) == {"flag": True}
-    with pytest.raises(UnprocessableContent):
+    with pytest.raises(InvalidInput):
         await read(b'{"flag": 1}', {"flag": bool})
 
 
@@ -281,10 +282,12 @@ async def test_bool_member_accepts_only_booleans() -> None:
         (b"[]", {}, 422),
     ],
 )
-async def test_every_refusal_is_an_http_problem_with_a_4xx_status(
+async def test_every_refusal_is_a_lanyard_error_the_common_table_makes_a_4xx(
     body: bytes, kwargs: dict[str, Any], status: int
 ) -> None:
-    """Refusals carry their HTTP status, so the edge renders a 4xx, never a 5xx."""
-    with pytest.raises(HTTPProblem) as caught:
+    """Refusals are Lanyard errors that the common problem table answers with a 4xx."""
+    with pytest.raises(LanyardError) as caught:
         await read(body, **kwargs)
-    assert caught.value.status == status
+    problem = problem_for(COMMON_PROBLEMS, caught.value)
+    assert problem is not None
+    assert problem.status == status

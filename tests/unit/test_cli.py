@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.cli import freeze_after_startup
+from shared.web.cli import freeze_after_startup
 
 
 class Recorder:

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shared.http import edge_middleware
-from shared.metrics import HTTPMetrics
+from shared.web.edge import edge_middleware
+from shared.web.metrics import HTTPMetrics
 
 ORIGIN = "http://127.0.0.1:8000"
 

@@ -1,4 +1,4 @@
-"""Unit tests for `shared.jwks`: parsing a JWKS, and the cache that fetches it."""
+"""Unit tests for `shared.tokens.jwk` and `.jwks`: parsing a JWKS, and the cache that fetches it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from shared.jwks import CachePolicy, JWKSCache, JWKSError, parse_jwks
-from shared.testing import FakeClock, JWKSFake, public_jwk
+from shared.tokens.errors import JWKSError
+from shared.tokens.jwk import parse_jwks, public_jwk
+from shared.tokens.jwks import CachePolicy, JWKSCache
+from tests.support.clock import FakeClock
+from tests.support.jwks import JWKSFake
 
 URL = "http://auth.test/.well-known/jwks.json"
 T = TypeVar("T")

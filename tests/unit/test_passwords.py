@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from auth_service.passwords import PasswordPolicyError, Passwords
+from auth_service.errors import PasswordPolicyError
+from auth_service.passwords import Passwords
 
 
 class SpyPasswords(Passwords):

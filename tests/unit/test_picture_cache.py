@@ -8,8 +8,8 @@ import random
 import pytest
 
 from shared.stores import StoreUnavailable
-from vending_service.picture_cache import PictureCache
-from vending_service.pictures import Picture
+from tests.support.stores import MemoryPictureStore
+from vending_service.pictures import Picture, PictureCache
 
 NOW = 1_700_000_000.0
 
@@ -18,112 +18,18 @@ def picture(picture_id: str, owner: str = "vending", visibility: str = "public")
     return Picture(picture_id, f"cat {picture_id}", owner, visibility, "image/png", 64, 48, NOW)
 
 
-class MemoryPictures:
-    """A `CatalogueSource` in memory, with the visibility rules of the SQL store and its
-    version, raised by every write. Writing to it directly, not through the cache, is what
-    another replica does behind the cache's back."""
-
-    def __init__(self, *pictures: Picture) -> None:
-        self.pictures = {p.id: p for p in pictures}
-        self.shares: set[tuple[str, str]] = set()
-        self.version = 0
-        self.version_reads = 0
-        self.public_loads = 0
-        self.personal_loads = 0
-        self.hold_loads: asyncio.Event | None = None
-        self.loading = asyncio.Event()
-
-    def visible(self, viewer: str) -> list[Picture]:
-        return [
-            p
-            for p in self.pictures.values()
-            if p.visibility == "public" or p.owner == viewer or (p.id, viewer) in self.shares
-        ]
-
-    async def changes(self) -> int:
-        self.version_reads += 1
-        return self.version
-
-    async def public_pictures(self) -> list[Picture]:
-        self.public_loads += 1
-        snapshot = [p for p in self.pictures.values() if p.visibility == "public"]
-        self.loading.set()
-        if self.hold_loads is not None:
-            await self.hold_loads.wait()
-        return snapshot
-
-    async def personal(self, viewer: str) -> list[Picture]:
-        self.personal_loads += 1
-        snapshot = [p for p in self.visible(viewer) if p.visibility != "public"]
-        self.loading.set()
-        if self.hold_loads is not None:
-            await self.hold_loads.wait()
-        return snapshot
-
-    async def sample_visible(self, viewer: str, count: int) -> list[Picture]:
-        visible = self.visible(viewer)
-        return random.sample(visible, min(count, len(visible)))
-
-    async def add(self, picture: Picture, image: bytes) -> None:
-        self.pictures[picture.id] = picture
-        self.version += 1
-
-    async def add_catalogue(self, pictures: list[tuple[Picture, bytes]]) -> None:
-        for item, _ in pictures:
-            self.pictures.setdefault(item.id, item)
-        self.version += 1
-
-    async def catalogue_size(self, owner: str) -> int:
-        return sum(p.owner == owner for p in self.pictures.values())
-
-    async def get_visible(self, picture_id: str, viewer: str) -> Picture | None:
-        return next((p for p in self.visible(viewer) if p.id == picture_id), None)
-
-    async def image(self, picture_id: str, viewer: str) -> tuple[str, bytes] | None:
-        found = await self.get_visible(picture_id, viewer)
-        return None if found is None else (found.content_type, b"png")
-
-    async def delete_own(self, picture_id: str, owner: str) -> bool:
-        found = self.pictures.get(picture_id)
-        if found is None or found.owner != owner:
-            return False
-        del self.pictures[picture_id]
-        self.shares = {s for s in self.shares if s[0] != picture_id}
-        self.version += 1
-        return True
-
-    async def share(self, picture_id: str, owner: str, username: str) -> bool:
-        found = self.pictures.get(picture_id)
-        if found is None or found.owner != owner:
-            return False
-        self.shares.add((picture_id, username))
-        self.version += 1
-        return True
-
-    async def unshare(self, picture_id: str, owner: str, username: str) -> bool:
-        found = self.pictures.get(picture_id)
-        if found is None or found.owner != owner:
-            return False
-        self.shares.discard((picture_id, username))
-        self.version += 1
-        return True
-
-    async def ready(self) -> bool:
-        return True
-
-
 @pytest.fixture
-def store() -> MemoryPictures:
+def store() -> MemoryPictureStore:
     """Twelve public catalogue cats, two private pictures of alice, one shared with bob."""
     pictures = [picture(f"cat-{i:02d}") for i in range(12)]
     pictures += [picture("alice-1", "alice", "private"), picture("alice-2", "alice", "private")]
-    memory = MemoryPictures(*pictures)
+    memory = MemoryPictureStore(*pictures)
     memory.shares.add(("alice-1", "bob"))
     return memory
 
 
 @pytest.fixture
-def cache(store: MemoryPictures) -> PictureCache:
+def cache(store: MemoryPictureStore) -> PictureCache:
     return PictureCache(store, rng=random.Random(7))
 
 
@@ -132,7 +38,7 @@ def ids(pictures: list[Picture]) -> set[str]:
 
 
 async def test_sample_holds_distinct_pictures_the_viewer_may_see_and_no_others(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """Every sample is `count` distinct visible pictures; others' private ones never appear."""
     for viewer in ("alice", "bob", "carol"):
@@ -146,7 +52,7 @@ async def test_sample_holds_distinct_pictures_the_viewer_may_see_and_no_others(
 
 
 async def test_asking_for_more_than_is_visible_gives_everything_once(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """A sample as large as the visible set is the visible set: public, own and shared."""
     assert ids(await cache.sample_visible("alice", 100)) == ids(store.visible("alice"))
@@ -163,7 +69,7 @@ async def test_every_visible_picture_can_be_drawn(cache: PictureCache) -> None:
 
 
 async def test_while_nothing_changes_only_the_version_is_read(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """One version read per gallery; the public list once, each caller's own pictures once."""
     for _ in range(10):
@@ -176,7 +82,7 @@ async def test_while_nothing_changes_only_the_version_is_read(
 
 
 async def test_an_upload_through_this_process_is_seen_by_the_next_request(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """A public upload raises the version: the next gallery reads the list again."""
     await cache.sample_visible("carol", 10)
@@ -186,7 +92,7 @@ async def test_an_upload_through_this_process_is_seen_by_the_next_request(
 
 
 async def test_a_private_upload_is_seen_by_its_owner_only(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     await cache.sample_visible("dave", 10)
     await cache.add(picture("dave-1", "dave", "private"), b"png")
@@ -196,7 +102,7 @@ async def test_a_private_upload_is_seen_by_its_owner_only(
 
 
 async def test_a_delete_through_this_process_is_never_vended_again(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """Once `delete_own` returns, the picture is in no sample."""
     await cache.add(picture("gone", "dave"), b"png")
@@ -208,7 +114,7 @@ async def test_a_delete_through_this_process_is_never_vended_again(
 
 
 async def test_another_replicas_writes_are_seen_by_the_next_request(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """Uploads, deletes, shares and unshares made through the store directly (as another
     replica makes them) are in, or out of, the very next gallery: no staleness at all."""
@@ -225,7 +131,7 @@ async def test_another_replicas_writes_are_seen_by_the_next_request(
 
 
 async def test_a_list_loaded_across_a_write_is_not_kept(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """A load that began before an upload finished may miss it: it is used by the request
     that read the older version, but not kept, so a request after the upload reads again."""
@@ -243,7 +149,7 @@ async def test_a_list_loaded_across_a_write_is_not_kept(
     assert "during" in ids(await cache.sample_visible("carol", 100))
 
 
-async def test_the_callers_kept_are_bounded(store: MemoryPictures) -> None:
+async def test_the_callers_kept_are_bounded(store: MemoryPictureStore) -> None:
     """Past `max_viewers`, the least recently seen caller's pictures are read again."""
     cache = PictureCache(store, max_viewers=2)
     for viewer in ("alice", "bob", "carol", "alice"):
@@ -253,7 +159,7 @@ async def test_the_callers_kept_are_bounded(store: MemoryPictures) -> None:
 
 
 async def test_requests_in_one_turn_share_one_version_read_sent_after_they_all_arrived(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """Galleries asked for in the same turn of the event loop share one version read. It
     is sent after the last of them arrived, so a write made in between (here, between the
@@ -278,7 +184,7 @@ async def test_requests_in_one_turn_share_one_version_read_sent_after_they_all_a
 
 
 async def test_a_caller_that_gives_up_leaves_the_shared_read_to_the_others(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """One request cancelled (its client went away) while waiting: the others still get
     their galleries from the read they shared."""
@@ -293,7 +199,7 @@ async def test_a_caller_that_gives_up_leaves_the_shared_read_to_the_others(
 
 
 async def test_a_callers_pictures_loaded_across_a_share_are_not_kept(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """Carol's own and shared pictures, read just before alice shares one with her, serve
     the request that read them but are not kept: later requests show the share."""
@@ -312,7 +218,7 @@ async def test_a_callers_pictures_loaded_across_a_share_are_not_kept(
     assert "alice-2" in ids(await cache.sample_visible("carol", 100))
 
 
-class SlowFirstVersion(MemoryPictures):
+class SlowFirstVersion(MemoryPictureStore):
     """Its first version read answers only when `gate` opens, with the version it read."""
 
     def __init__(self, *pictures: Picture) -> None:
@@ -331,26 +237,25 @@ class SlowFirstVersion(MemoryPictures):
         return version
 
 
-async def test_a_late_answer_with_an_older_version_changes_nothing() -> None:
-    """Version reads can finish out of order: an older answer arriving after a newer one
-    neither empties the lists kept for the newer version nor makes anyone reload."""
+async def test_a_request_that_arrives_during_a_version_read_waits_for_a_fresh_one() -> None:
+    """A version read under way may have begun before a write the next request must see:
+    that request is not handed the older answer, it waits for a read of its own."""
     store = SlowFirstVersion(*(picture(f"cat-{i:02d}") for i in range(5)))
     cache = PictureCache(store, rng=random.Random(7))
     early = asyncio.create_task(cache.sample_visible("carol", 100))
     async with asyncio.timeout(5):
         await store.reading.wait()  # the early request's read is under way
     await store.add(picture("new"), b"png")
-    assert "new" in ids(await cache.sample_visible("carol", 100))
-    loads = (store.public_loads, store.personal_loads)
+    late = asyncio.create_task(cache.sample_visible("carol", 100))
 
     store.gate.set()
     await early
-    assert "new" in ids(await cache.sample_visible("carol", 100))
-    assert (store.public_loads, store.personal_loads) == loads
+    assert "new" in ids(await late)
+    assert store.version_reads == 2
 
 
 async def test_a_failed_version_read_fails_every_request_that_shared_it(
-    cache: PictureCache, store: MemoryPictures
+    cache: PictureCache, store: MemoryPictureStore
 ) -> None:
     """The store being down reaches each waiting request (as its error: a 503 upstream)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 
 from auth_service.settings import AuthSettings
 from shared.settings import (
-    Secret,
     SettingsError,
     env_bool,
     env_choice,
@@ -103,44 +101,6 @@ def test_valid_values_are_parsed() -> None:
 def test_env_bool_reads_the_usual_words(raw: str, expected: bool) -> None:
     """Booleans are 1/true/yes/on and 0/false/no/off, in any case."""
     assert env_bool({VAR: raw}, VAR, not expected) is expected
-
-
-# --- Secret -----------------------------------------------------------------------------
-
-
-def test_secret_never_shows_its_value() -> None:
-    """repr, str, format, a container's repr and an exception message hide the value."""
-    secret = Secret(DB_PASSWORD)
-    shown = [
-        repr(secret),
-        str(secret),
-        f"{secret}",
-        f"{secret!r}",
-        "%s %r" % (secret, secret),  # noqa: UP031 - the %-formatting logging uses
-        repr([secret]),
-        repr({"password": secret}),
-        str(ValueError(secret)),
-    ]
-    for text in shown:
-        assert DB_PASSWORD not in text
-        assert "*" in text
-
-
-def test_secret_does_not_show_in_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
-    """Logging a secret writes the mask, not the value."""
-    with caplog.at_level(logging.INFO):
-        logging.getLogger("lanyard.test").info("connecting with %s", Secret(DB_PASSWORD))
-    assert DB_PASSWORD not in caplog.text
-    assert "connecting with" in caplog.text
-
-
-def test_secret_reveals_its_value_on_request() -> None:
-    """`reveal()` is the one way to read the value; equal values make equal secrets."""
-    secret = Secret(DB_PASSWORD)
-    assert secret.reveal() == DB_PASSWORD
-    assert secret == Secret(DB_PASSWORD)
-    assert secret != Secret("other")
-    assert secret != DB_PASSWORD
 
 
 # --- service settings -------------------------------------------------------------------

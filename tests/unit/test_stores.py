@@ -9,6 +9,7 @@ from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
 from shared.stores import StoreUnavailable, is_unavailable, store_call
+from shared.web.problems import COMMON_PROBLEMS, problem_for
 
 
 class _Orig(Exception):
@@ -66,8 +67,11 @@ async def test_store_call_turns_outages_into_store_unavailable() -> None:
 
     with pytest.raises(StoreUnavailable) as caught:
         await broken()
-    assert caught.value.status == 503
-    assert caught.value.headers["Retry-After"] == "5"
+    problem = problem_for(COMMON_PROBLEMS, caught.value)
+    assert problem is not None
+    assert problem.status == 503
+    assert caught.value.retry_after == 5
+    assert problem.response(caught.value).headers["Retry-After"] == "5"
     assert "test store" in str(caught.value.detail)
 
 

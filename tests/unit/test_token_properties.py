@@ -20,8 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shared.testing import FakeClock, TokenMinter
-from shared.tokens import MalformedToken, TokenError, TokenVerifier
+from shared.tokens.claims import ClaimsPolicy
+from shared.tokens.errors import MalformedToken, TokenError
+from shared.tokens.verifier import TokenVerifier
+from tests.support.clock import FakeClock
+from tests.support.tokens import TokenMinter
 
 ISSUER = "http://auth.test"
 AUDIENCE = "lanyard-vending"
@@ -103,8 +106,7 @@ def kit(rsa_key: rsa.RSAPrivateKey, other_rsa_key: rsa.RSAPrivateKey) -> Kit:
     token = minter.mint("bruce", nbf=NOW, client_id="lanyard-web")
     verifier = TokenVerifier(
         StaticKeys({KID: rsa_key.public_key()}),
-        issuer=ISSUER,
-        audience=AUDIENCE,
+        ClaimsPolicy(ISSUER, AUDIENCE),
         cache_size=0,
         clock=clock,
     )

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.errors import UnprocessableContent
+from shared.errors import InvalidInput
 from shared.usernames import InvalidUsername, canonical_username
+from shared.web.problems import COMMON_PROBLEMS, problem_for
 
 CANONICAL = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 
@@ -68,11 +69,13 @@ def test_invalid_names_raise_invalid_username(raw: str) -> None:
         canonical_username(raw)
 
 
-def test_invalid_username_is_an_unprocessable_content_error() -> None:
-    """An invalid username becomes a 422 at the edge."""
-    with pytest.raises(UnprocessableContent) as caught:
+def test_invalid_username_is_invalid_input_which_the_edge_answers_with_422() -> None:
+    """An invalid username is a kind of invalid input; the common problem table makes it 422."""
+    with pytest.raises(InvalidInput) as caught:
         canonical_username("@@")
-    assert caught.value.status == 422
+    problem = problem_for(COMMON_PROBLEMS, caught.value)
+    assert problem is not None
+    assert problem.status == 422
 
 
 @pytest.mark.parametrize(

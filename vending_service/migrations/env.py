@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from vending_service.pictures import metadata as pictures_metadata
-from vending_service.quota import metadata as quota_metadata
+from vending_service.pictures.tables import metadata as pictures_metadata
+from vending_service.quotas.sql import metadata as quota_metadata
 
 config = context.config
 context.configure(

@@ -8,7 +8,6 @@ import io
 import httpx
 from PIL import Image
 
-from shared.testing import TokenMinter
 from tests.e2e.compose.conftest import (
     GATEWAY,
     auth_request_counts,
@@ -21,6 +20,7 @@ from tests.e2e.compose.conftest import (
     stack_ready,
     wait_until,
 )
+from tests.support.tokens import TokenMinter
 
 
 def test_every_vending_replica_accepts_tokens_from_every_auth_replica() -> None:

@@ -9,8 +9,8 @@ import secrets
 
 import httpx
 
-from shared.testing import TokenMinter
-from tests.e2e.local.conftest import Stack, login
+from tests.support.services import Stack, login
+from tests.support.tokens import TokenMinter
 
 
 def test_register_login_and_buy_35_cats(stack: Stack) -> None:

@@ -1,0 +1,193 @@
+"""An async cache of the auth service's public keys, read only from its JWKS URL.
+
+Fetches at start (retrying with backoff), refreshes when the `Cache-Control` lifetime ends
+(serving the current keys meanwhile), and on an unknown `kid` at most once per cooldown.
+Concurrent callers share one fetch. A failed fetch keeps the last good keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from shared.tokens.errors import JWKSError
+from shared.tokens.jwk import parse_jwks
+
+__all__ = ["CachePolicy", "JWKSCache"]
+
+log = logging.getLogger("lanyard.jwks")
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
+
+
+def _fingerprint(keys: Mapping[str, RSAPublicKey]) -> frozenset[tuple[str, int, int]]:
+    return frozenset(
+        (kid, key.public_numbers().n, key.public_numbers().e) for kid, key in keys.items()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    """How long a fetched key set is fresh, and how fetches are paced."""
+
+    default_ttl: float = 300.0
+    min_ttl: float = 30.0
+    max_ttl: float = 86400.0
+    miss_cooldown: float = 30.0
+    timeout: float = 5.0
+    max_bytes: int = 64 * 1024
+    retry_initial: float = 0.5
+    retry_max: float = 30.0
+
+
+class JWKSCache:
+    """The vending service's view of the auth service's public keys."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client: httpx.AsyncClient,
+        policy: CachePolicy = CachePolicy(),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.url = url
+        self.policy = policy
+        self._client = client
+        self._clock = clock
+        self._sleep = sleep
+        self._keys: dict[str, RSAPublicKey] = {}
+        self._fingerprint: frozenset[tuple[str, int, int]] = frozenset()
+        self._etag: str | None = None
+        self._expires_at = float("-inf")
+        self._last_miss_fetch = float("-inf")
+        self._inflight: asyncio.Task[bool] | None = None
+        self._background: asyncio.Task[None] | None = None
+        self.generation = 0
+        """Bumped whenever the key set changes; caches of verified tokens compare it."""
+        self.fetches = 0
+        self.failures = 0
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._keys)
+
+    @property
+    def keys(self) -> Mapping[str, RSAPublicKey]:
+        return self._keys
+
+    async def start(self) -> None:
+        """Begin fetching in the background: retry with backoff until the first success."""
+        if self._background is None:
+            self._background = asyncio.create_task(self._fetch_until_ready())
+
+    async def aclose(self) -> None:
+        for task in (self._background, self._inflight):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _fetch_until_ready(self) -> None:
+        delay = self.policy.retry_initial
+        while not await self.refresh():
+            await self._sleep(delay)
+            delay = min(delay * 2, self.policy.retry_max)
+
+    async def get(self, kid: str) -> RSAPublicKey | None:
+        """The key named `kid`, fetching the set again if it is unknown (once per cooldown)."""
+        now = self._clock()
+        if now >= self._expires_at and self.ready:
+            self._refresh_in_background()
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        if self._inflight is None:
+            if now - self._last_miss_fetch < self.policy.miss_cooldown:
+                return None
+            self._last_miss_fetch = now
+        # Concurrent misses join the fetch under way rather than fail while it runs.
+        await self.refresh()
+        return self._keys.get(kid)
+
+    def _refresh_in_background(self) -> None:
+        if self._inflight is None:
+            self._start_fetch()
+
+    def _start_fetch(self) -> asyncio.Task[bool]:
+        task = asyncio.create_task(self._fetch())
+        self._inflight = task
+        task.add_done_callback(self._fetch_done)
+        return task
+
+    def _fetch_done(self, task: asyncio.Task[bool]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+
+    async def refresh(self) -> bool:
+        """Fetch the key set now, joining a fetch already under way. True on success."""
+        task = self._inflight or self._start_fetch()
+        return await asyncio.shield(task)
+
+    async def _fetch(self) -> bool:
+        self.fetches += 1
+        try:
+            status, body, cache_control, etag = await self._download()
+            if status == 304 and self._keys:
+                self._expires_at = self._clock() + self._ttl(cache_control)
+                return True
+            if status != 200:
+                raise JWKSError(f"the JWKS answered {status}")
+            keys = parse_jwks(body)
+        except Exception as exc:  # noqa: BLE001 - any failure must keep the last good keys
+            self.failures += 1
+            # Keep the last good keys; try again after the shortest lifetime.
+            self._expires_at = self._clock() + self.policy.min_ttl
+            log.warning("JWKS fetch from %s failed: %s", self.url, exc)
+            return False
+        fingerprint = _fingerprint(keys)
+        if fingerprint != self._fingerprint:
+            self._keys = keys
+            self._fingerprint = fingerprint
+            self.generation += 1
+        self._etag = etag
+        self._expires_at = self._clock() + self._ttl(cache_control)
+        return True
+
+    async def _download(self) -> tuple[int, bytes, str, str | None]:
+        headers = {"Accept": "application/jwk-set+json, application/json"}
+        if self._etag and self._keys:
+            headers["If-None-Match"] = self._etag
+        async with asyncio.timeout(self.policy.timeout):
+            async with self._client.stream(
+                "GET", self.url, headers=headers, timeout=self.policy.timeout
+            ) as response:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.policy.max_bytes:
+                        raise JWKSError("the JWKS is too large")
+                    chunks.append(chunk)
+                return (
+                    response.status_code,
+                    b"".join(chunks),
+                    response.headers.get("cache-control", ""),
+                    response.headers.get("etag"),
+                )
+
+    def _ttl(self, cache_control: str) -> float:
+        lowered = cache_control.lower()
+        if "no-store" in lowered or "no-cache" in lowered:
+            return self.policy.min_ttl
+        match = _MAX_AGE.search(cache_control)
+        ttl = float(match.group(1)) if match else self.policy.default_ttl
+        return max(self.policy.min_ttl, min(ttl, self.policy.max_ttl))

@@ -1,0 +1,36 @@
+"""What the machine's lifespan makes, typed, and the one way a handler reaches it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from starlette.requests import HTTPConnection
+
+from shared.tokens.jwks import JWKSCache
+from shared.tokens.verifier import TokenVerifier
+from shared.web.metrics import HTTPMetrics
+from vending_service.machine import Machine
+
+if TYPE_CHECKING:
+    from vending_service.views import PictureRecords
+
+__all__ = ["STATE_KEY", "VendingState", "app_state"]
+
+STATE_KEY = "lanyard.vending"
+
+
+@dataclass(frozen=True, slots=True)
+class VendingState:
+    """The machine and what serves it, made once per app by its lifespan."""
+
+    machine: Machine
+    jwks: JWKSCache
+    verifier: TokenVerifier
+    metrics: HTTPMetrics
+    records: PictureRecords
+
+
+def app_state(connection: HTTPConnection) -> VendingState:
+    """The running app's `VendingState` (set by the lifespan)."""
+    return cast(VendingState, connection.scope["state"][STATE_KEY])
