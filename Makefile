@@ -17,7 +17,7 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 
 ## run: create the environment, a key if none, and start auth (8001) and vending (8002)
 run: $(VENV)/.runtime
-	$(BIN)/python tools/run_local.py
+	$(BIN)/python -m tools.run_local
 
 ## test: unit, integration, the store contracts (in memory and SQLite) and local end-to-end
 ## tests (real uvicorn processes); Python only

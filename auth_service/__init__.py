@@ -1,6 +1,4 @@
-"""The auth booth: checks usernames and passwords, hands out RS256 access tokens."""
+"""The auth booth: checks usernames and passwords, hands out RS256 access tokens.
 
-from auth_service.app import create_app
-from auth_service.settings import AuthSettings
-
-__all__ = ["AuthSettings", "create_app"]
+`auth_service.app.create_app` builds the service; `python -m auth_service` runs it.
+"""

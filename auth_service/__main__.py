@@ -13,7 +13,7 @@ from auth_service.settings import AuthSettings
 from shared.web.cli import add_serve_command, run, serve
 
 if TYPE_CHECKING:
-    from auth_service.accounts import SQLAccountStore
+    from auth_service.accounts.sql import SQLAccountStore
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _with_accounts(work: Callable[[SQLAccountStore], Awaitable[T]]) -> T:
     """`work(store)` on the configured database, migrated first, closed after."""
-    from auth_service.accounts import SQLAccountStore
+    from auth_service.accounts.sql import SQLAccountStore
     from shared.stores.db import create_engine
 
     async def run() -> T:

@@ -9,19 +9,16 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from auth_service.accounts import AccountStore, SQLAccountStore
+from auth_service.accounts import AccountStore
+from auth_service.accounts.sql import SQLAccountStore
 from auth_service.booth import Booth
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
 from auth_service.routes import routes
 from auth_service.settings import AuthSettings
 from auth_service.state import STATE_KEY, AuthState
-from auth_service.throttle import (
-    LoginThrottle,
-    MemoryThrottleStore,
-    RedisThrottleStore,
-    ThrottleStore,
-)
+from auth_service.throttle import LoginThrottle, MemoryThrottleStore, ThrottleStore
+from auth_service.throttle.redis import RedisThrottleStore
 from auth_service.views import PROBLEMS
 from shared.stores.db import create_engine, create_redis
 from shared.web.edge import edge_middleware

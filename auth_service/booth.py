@@ -21,7 +21,7 @@ from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
 from auth_service.throttle import LoginThrottle
-from shared.stores.failures import StoreUnavailable
+from shared.errors import StoreUnavailable
 from shared.tokens.claims import ACCESS_TOKEN_TYPE, issue_claims
 from shared.tokens.jws import sign
 from shared.usernames import InvalidUsername, canonical_username

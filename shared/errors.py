@@ -8,7 +8,14 @@ code's own, safe to show a client; it never holds the client's input or a secret
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InvalidInput", "LanyardError", "NotFound", "Unavailable"]
+__all__ = [
+    "Conflict",
+    "InvalidInput",
+    "LanyardError",
+    "NotFound",
+    "StoreUnavailable",
+    "Unavailable",
+]
 
 
 class LanyardError(Exception):
@@ -48,3 +55,15 @@ class Unavailable(LanyardError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class StoreUnavailable(Unavailable):
+    """A store this request needs did not answer; nothing was written. Try again shortly.
+
+    Raised by store adapters (`shared.stores.failures.store_call`) for connection-level
+    failures; the domain sees it without knowing which database or client is behind it.
+    """
+
+    def __init__(self, store: str, *, retry_after: int = 5) -> None:
+        super().__init__(f"the {store} is unavailable; try again shortly", retry_after=retry_after)
+        self.store = store

@@ -15,8 +15,9 @@ from starlette.middleware import Middleware
 
 from shared.stores.db import create_engine, create_redis
 from shared.stores.migrations import migrate
+from shared.stores.port import Statements
 from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
-from shared.stores.statements import EngineStatements, Statements, WorkerStatements
+from shared.stores.statements import EngineStatements, WorkerStatements
 from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.jwks import CachePolicy, JWKSCache
 from shared.tokens.verifier import TokenVerifier
@@ -26,8 +27,11 @@ from shared.web.problems import exception_handlers
 from vending_service.bearer import Authenticate, BearerAuthentication, verify_bearer
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
 from vending_service.machine import Machine
-from vending_service.pictures import Picture, PictureCache, PictureStore, SQLPictureStore
-from vending_service.quotas import QuotaStore, RedisQuotaStore, SQLQuotaStore
+from vending_service.pictures import Picture, PictureCache, PictureStore
+from vending_service.pictures.sql import SQLPictureStore
+from vending_service.quotas import QuotaStore
+from vending_service.quotas.redis import RedisQuotaStore
+from vending_service.quotas.sql import SQLQuotaStore
 from vending_service.routes import routes
 from vending_service.settings import VendingSettings
 from vending_service.state import STATE_KEY, VendingState

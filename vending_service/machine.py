@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import anyio
 
-from shared.stores.failures import StoreUnavailable
+from shared.errors import StoreUnavailable
 from shared.tokens.claims import AccessClaims
 from shared.usernames import canonical_username
 from vending_service.errors import InvalidPicture, PictureNotFound

@@ -1,8 +1,10 @@
-"""Login throttling: the policy (`LoginThrottle`), its port, and memory and Redis stores."""
+"""Login throttling: the policy (`LoginThrottle`), its port and the in-memory store.
+
+The Redis store is `auth_service.throttle.redis` (imported where stores are wired).
+"""
 
 from auth_service.throttle.memory import MemoryThrottleStore
 from auth_service.throttle.policy import LoginThrottle
 from auth_service.throttle.port import ThrottleStore
-from auth_service.throttle.redis import RedisThrottleStore
 
-__all__ = ["LoginThrottle", "MemoryThrottleStore", "RedisThrottleStore", "ThrottleStore"]
+__all__ = ["LoginThrottle", "MemoryThrottleStore", "ThrottleStore"]

@@ -1,20 +1,9 @@
-"""Store plumbing both services share: engines, migrations, outages, batching."""
+"""Store plumbing both services share, one module a job, imported by its full name.
 
-from shared.stores.batcher import Batcher
-from shared.stores.db import create_engine, create_redis, ping
-from shared.stores.failures import StoreUnavailable, is_unavailable, store_call
-from shared.stores.migrations import migrate
-from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
-
-__all__ = [
-    "Batcher",
-    "SQLiteWorker",
-    "StoreUnavailable",
-    "create_engine",
-    "create_redis",
-    "is_unavailable",
-    "migrate",
-    "ping",
-    "sqlite_file",
-    "store_call",
-]
+`db` (engines and Redis clients), `migrations` (Alembic, serialised across replicas),
+`failures` (outages become `shared.errors.StoreUnavailable`), `batcher` (round trips
+shared by calls that arrive together), `sqlite_worker` (one thread owning a SQLite
+connection), `port` and `statements` (running a statement through the engine or the
+worker). Nothing is imported here, so that a module needing only `batcher` does not bring
+in a database client.
+"""

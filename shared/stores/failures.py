@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
-from shared.errors import Unavailable
+from shared.errors import StoreUnavailable
 
 __all__ = ["RETRY_AFTER", "StoreUnavailable", "is_unavailable", "store_call"]
 
@@ -24,14 +24,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 RETRY_AFTER = 5
 log = logging.getLogger("lanyard.stores")
-
-
-class StoreUnavailable(Unavailable):
-    """A store this request needs did not answer; nothing was written. Try again shortly."""
-
-    def __init__(self, store: str) -> None:
-        super().__init__(f"the {store} is unavailable; try again shortly", retry_after=RETRY_AFTER)
-        self.store = store
 
 
 # SQLSTATE classes that say the server is away, not that the statement is wrong: 08
@@ -79,7 +71,7 @@ def store_call(
             except Exception as exc:
                 if is_unavailable(exc):
                     log.warning("%s unavailable: %s", store, type(exc).__name__)
-                    raise StoreUnavailable(store) from exc
+                    raise StoreUnavailable(store, retry_after=RETRY_AFTER) from exc
                 raise
 
         return wrapper

@@ -1,6 +1,7 @@
 """Running SQLAlchemy statements: through the engine, or through the SQLite worker thread.
 
-A store that wants a statement's rows asks a `Statements`; it does not care how they come.
+A store that wants a statement's rows asks a `Statements` (`shared.stores.port`); it does
+not care how they come.
 `EngineStatements` is the plain way (SQLite or PostgreSQL, through SQLAlchemy's pool).
 `WorkerStatements` is the embedded default's fast path: the same statement, compiled once to
 SQLite's text, run by the `SQLiteWorker` in one thread hop (and writes grouped into one
@@ -10,31 +11,18 @@ commit). One definition of each query serves both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
+from shared.stores.port import Row
 from shared.stores.sqlite_worker import SQLiteWorker
 
-__all__ = ["EngineStatements", "Row", "Statements", "WorkerStatements"]
+__all__ = ["EngineStatements", "WorkerStatements"]
 
-Row = tuple[Any, ...]
 _SQLITE = sqlite.dialect(paramstyle="named")
-
-
-class Statements(Protocol):
-    """Runs one statement with named parameters and hands back its rows as tuples."""
-
-    async def read(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
-        """Rows of a statement run outside a write transaction."""
-        ...
-
-    async def write(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
-        """Rows (RETURNING) of a statement run in a transaction that commits before this
-        returns."""
-        ...
 
 
 class EngineStatements:

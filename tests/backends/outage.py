@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from shared.stores import StoreUnavailable
+from shared.errors import StoreUnavailable
 from tests.support.servers import PostgresServer
 
 T = TypeVar("T")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auth_service.accounts import AccountStore, RefreshRecord, Spend, Spent, SQLAccountStore, User
+from auth_service.accounts import AccountStore, RefreshRecord, Spend, Spent, User
+from auth_service.accounts.sql import SQLAccountStore
 from auth_service.errors import UsernameTaken
 from shared.stores.db import create_engine
 from tests.backends.outage import (

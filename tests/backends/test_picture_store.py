@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.stores.db import create_engine
 from shared.stores.migrations import migrate
+from shared.stores.port import Statements
 from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
-from shared.stores.statements import Statements, WorkerStatements
+from shared.stores.statements import WorkerStatements
 from tests.backends.outage import (
     UNAVAILABLE,
     outcomes,
@@ -26,7 +27,8 @@ from tests.backends.outage import (
 from tests.support.servers import running_postgres
 from tests.support.stores import MemoryPictureStore
 from vending_service.app import MIGRATIONS
-from vending_service.pictures import Picture, PictureCache, PictureStore, SQLPictureStore
+from vending_service.pictures import Picture, PictureCache, PictureStore
+from vending_service.pictures.sql import SQLPictureStore
 
 NOW = 1_700_000_000.0
 

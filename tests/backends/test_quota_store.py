@@ -27,15 +27,9 @@ from tests.backends.outage import (
 from tests.support.servers import RedisServer, running_postgres
 from tests.support.stores import MemoryQuotaStore
 from vending_service.app import MIGRATIONS
-from vending_service.quotas import (
-    DAY,
-    Quota,
-    QuotaExceeded,
-    QuotaStore,
-    RedisQuotaStore,
-    SQLQuotaStore,
-    quota_day,
-)
+from vending_service.quotas import DAY, Quota, QuotaExceeded, QuotaStore, quota_day
+from vending_service.quotas.redis import RedisQuotaStore
+from vending_service.quotas.sql import SQLQuotaStore
 
 LIMIT = 300
 

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from auth_service.throttle import MemoryThrottleStore, RedisThrottleStore, ThrottleStore
+from auth_service.throttle import MemoryThrottleStore, ThrottleStore
+from auth_service.throttle.redis import RedisThrottleStore
 from shared.stores.db import create_redis
 from tests.backends.outage import UNAVAILABLE, outcomes, recovered
 from tests.support.servers import RedisServer

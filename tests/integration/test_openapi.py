@@ -18,7 +18,7 @@ from auth_service.passwords import Passwords
 from auth_service.routes import routes as auth_routes
 from auth_service.settings import AuthSettings
 from auth_service.throttle import MemoryThrottleStore
-from shared.stores import StoreUnavailable
+from shared.errors import StoreUnavailable
 from tests.conftest import ISSUER
 from tests.openapi_conformance import DOCUMENTS, Conformance, NonConformance, load_document
 from tests.support.clock import FakeClock

@@ -14,14 +14,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.stores import StoreUnavailable
+from shared.errors import StoreUnavailable
 from shared.stores.db import create_engine
 from shared.stores.migrations import migrate
 from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
 from shared.stores.statements import WorkerStatements
 from vending_service.app import MIGRATIONS
-from vending_service.pictures import Picture, SQLPictureStore
-from vending_service.quotas import Quota, QuotaExceeded, SQLQuotaStore, quota_day
+from vending_service.pictures import Picture
+from vending_service.pictures.sql import SQLPictureStore
+from vending_service.quotas import Quota, QuotaExceeded, quota_day
+from vending_service.quotas.sql import SQLQuotaStore
 
 NOW = time.time()
 LIMIT = 300

@@ -9,11 +9,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from auth_service.accounts import SQLAccountStore, User
+from auth_service.accounts import User
+from auth_service.accounts.sql import SQLAccountStore
 from auth_service.app import create_app
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
-from shared.stores import StoreUnavailable
+from shared.errors import StoreUnavailable
 from shared.stores.db import create_engine
 from tests.support.clock import FakeClock
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from shared.stores import StoreUnavailable
+from shared.errors import StoreUnavailable
 from tests.support.stores import MemoryPictureStore
 from vending_service.pictures import Picture, PictureCache
 

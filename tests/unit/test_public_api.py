@@ -39,19 +39,14 @@ PUBLIC_NAMES = {
         "read_json_object",
         "replay_request",
     ],
-    "shared.stores": [
-        "Batcher",
-        "SQLiteWorker",
+    "shared.errors": [
+        "Conflict",
+        "InvalidInput",
+        "LanyardError",
+        "NotFound",
         "StoreUnavailable",
-        "create_engine",
-        "create_redis",
-        "is_unavailable",
-        "migrate",
-        "ping",
-        "sqlite_file",
-        "store_call",
+        "Unavailable",
     ],
-    "shared.errors": ["Conflict", "InvalidInput", "LanyardError", "NotFound", "Unavailable"],
 }
 
 

@@ -8,7 +8,8 @@ import pytest
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
-from shared.stores import StoreUnavailable, is_unavailable, store_call
+from shared.errors import StoreUnavailable
+from shared.stores.failures import is_unavailable, store_call
 from shared.web.problems import COMMON_PROBLEMS, problem_for
 
 

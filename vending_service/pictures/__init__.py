@@ -1,11 +1,13 @@
-"""Cat pictures: the model, the `PictureStore` port, the SQL adapter, the in-memory cache,
-and upload checks."""
+"""Cat pictures: the model, the `PictureStore` port, the in-memory cache, upload checks.
+
+The SQL adapter and its tables are `vending_service.pictures.sql` and `.tables`
+(imported where stores are wired, not here).
+"""
 
 from vending_service.pictures.cache import PictureCache
 from vending_service.pictures.images import CheckedImage, check_image
 from vending_service.pictures.model import VISIBILITIES, Picture, Upload
 from vending_service.pictures.port import CatalogueSource, PictureStore
-from vending_service.pictures.sql import SQLPictureStore
 
 __all__ = [
     "VISIBILITIES",
@@ -14,7 +16,6 @@ __all__ = [
     "Picture",
     "PictureCache",
     "PictureStore",
-    "SQLPictureStore",
     "Upload",
     "check_image",
 ]

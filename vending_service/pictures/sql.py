@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.stores.db import ping
 from shared.stores.failures import store_call
-from shared.stores.statements import EngineStatements, Statements
+from shared.stores.port import Statements
+from shared.stores.statements import EngineStatements
 from vending_service.pictures.model import Picture
 from vending_service.pictures.tables import (
     PERSONAL,

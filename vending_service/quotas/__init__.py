@@ -1,16 +1,9 @@
-"""Daily quotas: the model, the `QuotaStore` port, and SQL and Redis adapters."""
+"""Daily quotas: the model and the `QuotaStore` port.
+
+The adapters are `vending_service.quotas.sql` and `.redis` (imported where stores are wired).
+"""
 
 from vending_service.quotas.model import DAY, Quota, QuotaExceeded, quota_day
 from vending_service.quotas.port import QuotaStore
-from vending_service.quotas.redis import RedisQuotaStore
-from vending_service.quotas.sql import SQLQuotaStore
 
-__all__ = [
-    "DAY",
-    "Quota",
-    "QuotaExceeded",
-    "QuotaStore",
-    "RedisQuotaStore",
-    "SQLQuotaStore",
-    "quota_day",
-]
+__all__ = ["DAY", "Quota", "QuotaExceeded", "QuotaStore", "quota_day"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, text
 
 from shared.stores.failures import store_call
-from shared.stores.statements import Statements
+from shared.stores.port import Statements
 from vending_service.quotas.model import DAY, Quota, QuotaExceeded, quota_day
 
 __all__ = ["SQLQuotaStore"]

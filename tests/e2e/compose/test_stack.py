@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import subprocess
 
 import httpx
+import pytest
 from PIL import Image
 
 from tests.e2e.compose.conftest import (
@@ -99,6 +101,29 @@ def test_vending_holds_no_private_key_and_sends_auth_only_jwks_fetches() -> None
     for route in ("/register", "/login", "/refresh", "/logout", "<unmatched>"):
         assert after.get(route, 0) == before.get(route, 0), route
     assert after.get("/.well-known/jwks.json", 0) >= 3  # each vending replica's startup fetch
+
+
+TEST_HELPERS = ("tests.support.tokens", "tests.support.stores", "tools.processes", "bench")
+
+
+@pytest.mark.parametrize(
+    ("service", "package"), [("auth", "auth_service"), ("vending", "vending_service")]
+)
+def test_no_image_holds_a_test_helper(service: str, package: str) -> None:
+    """Inside each running image, importing a test helper fails (no such module), while the
+    service's own code imports: the image holds shared/ and its service, nothing else."""
+    container = container_ids(service)[0]
+    for module in TEST_HELPERS:
+        result = subprocess.run(
+            ["docker", "exec", container, "python", "-c", f"import {module}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode != 0, module
+        assert "ModuleNotFoundError" in result.stderr, result.stderr
+    exec_in(container, "python", "-c", f"import {package}.app, shared.tokens")
+    assert sorted(exec_in(container, "ls", "/app").split()) == sorted([package, "shared"])
 
 
 def test_vending_serves_while_every_auth_replica_is_stopped() -> None:

@@ -1,0 +1,40 @@
+# Lanyard's two images, from one file: build from the repository root with a target.
+#   docker build --target auth    -t lanyard-auth .      (the booth)
+#   docker build --target vending -t lanyard-vending .   (the machine)
+# Each holds shared/ and its own service only (never tests/, tools/, keys or data), runs as
+# uid 10001, and installs its dependencies from the lock, with hashes, in a layer of their own.
+
+FROM python:3.11-slim-bookworm AS deps
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+COPY requirements.lock /tmp/requirements.lock
+RUN /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/requirements.lock
+
+FROM python:3.11-slim-bookworm AS base
+RUN groupadd --system --gid 10001 lanyard \
+ && useradd --system --uid 10001 --gid lanyard --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin lanyard \
+ && mkdir -p /data && chown lanyard:lanyard /data && chmod 0700 /data
+COPY --from=deps /opt/venv /opt/venv
+WORKDIR /app
+COPY shared/ shared/
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 DATA_DIR=/data
+USER lanyard
+
+# The booth. Keys are never baked in: they are mounted (read-only) at /keys.
+FROM base AS auth
+COPY auth_service/ auth_service/
+ENV KEYS_DIR=/keys SERVICE_PORT=8001
+EXPOSE 8001
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=5 \
+  CMD ["python", "-m", "shared.web.healthcheck"]
+CMD ["python", "-m", "auth_service", "serve", "--host", "0.0.0.0", "--port", "8001"]
+
+# The machine: no private key and no auth code.
+FROM base AS vending
+COPY vending_service/ vending_service/
+ENV SERVICE_PORT=8002
+EXPOSE 8002
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=5 \
+  CMD ["python", "-m", "shared.web.healthcheck"]
+CMD ["python", "-m", "vending_service", "serve", "--host", "0.0.0.0", "--port", "8002"]
