@@ -1,10 +1,10 @@
 """One thread that owns a SQLite connection and runs the hot statements in batches.
 
 Through SQLAlchemy and aiosqlite one statement costs several thread hops (connection
-checkout, execute, fetch, close): about 0.3-0.5 ms, and more under load, for work SQLite
-does in 10-20 µs. Here a statement is one hop, and statements queued while the thread is
-busy go together (a `Batcher`): the reads run one after another, the writes in one
-transaction (a group commit). What this buys is in docs/benchmarks.md.
+checkout, execute, fetch, close), many times the work SQLite does for it. Here a statement
+is one hop, and statements queued while the thread is busy go together (a `Batcher`): the
+reads run one after another, the writes in one transaction (a group commit). What this buys
+is measured in docs/benchmarks.md.
 
 Jobs in one batch were all queued while the thread was busy, so none of them waited for
 another: running them in any order is as correct as the order they arrived in. A write

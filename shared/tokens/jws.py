@@ -157,6 +157,6 @@ class CompactJWS:
 def sign(header: Mapping[str, Any], payload: Mapping[str, Any], key: RSAPrivateKey) -> str:
     """A compact RS256 JWS of `payload` with `header` (which names `kid` and `typ`).
 
-    CPU-bound (an RSA signature, about 0.3 ms): async callers run it in a worker thread.
+    CPU-bound (an RSA signature): async callers run it in a worker thread.
     """
     return jwt.encode(dict(payload), key, algorithm=ALGORITHM, headers=dict(header))

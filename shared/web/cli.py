@@ -43,11 +43,11 @@ def _freeze() -> None:
 def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) -> ASGIApp:
     """`app`, with the objects its startup made set aside from garbage collection.
 
-    Startup leaves some 100,000 long-lived objects (SQLAlchemy, Alembic, the catalogue).
-    Every full collection walked them all: about 50 ms, a dozen times in five seconds of
-    load, a quarter of the throughput and the worst latencies. `gc.freeze()` once the app
-    has started moves them out of the collector's sight; reference counting still frees
-    them. Only `serve` does this: it owns the process, tests and other embedders do not.
+    Startup leaves a great many long-lived objects (SQLAlchemy, Alembic, the catalogue),
+    and every full collection under load walked them all: the worst latencies and a good
+    part of the throughput (docs/benchmarks.md). `gc.freeze()` once the app has started
+    moves them out of the collector's sight; reference counting still frees them. Only
+    `serve` does this: it owns the process, tests and other embedders do not.
     """
 
     async def frozen(scope: Scope, receive: Receive, send: Send) -> None:
