@@ -1,21 +1,15 @@
-"""`python -m auth_service`: serve, manage keys, set a user's tier."""
+"""`python -m auth_service`: serve, manage keys, migrate, set a user's tier."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable
 
 from auth_service.settings import AuthSettings
 from shared.web.cli import add_serve_command, run, serve
 
-if TYPE_CHECKING:
-    from auth_service.accounts.sql import SQLAccountStore
-
-T = TypeVar("T")
+Command = Callable[[AuthSettings, argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,79 +18,57 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(create_app(AuthSettings.from_env()), args)
 
 
-def _keys(args: argparse.Namespace) -> int:
-    from auth_service.keys import KeyRing, ensure_key, generate_key
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """Run `auth_service.commands.<name>` with the settings (imported only when used)."""
 
-    folder = Path(args.dir) if args.dir else AuthSettings.from_env().keys_dir
-    if args.action == "generate":
-        print(f"created {generate_key(folder, bits=args.bits)}")
-    elif args.action == "ensure":
-        path = ensure_key(folder, bits=args.bits)
-        print(f"created {path}" if path else f"a key already exists in {folder}")
-    else:
-        ring = KeyRing.load(folder)
-        for key in ring.keys:
-            marker = "signing" if key is ring.signing else "published"
-            print(f"{key.kid}  {key.path.name}  {marker}")
-    return 0
+    def handle(args: argparse.Namespace) -> int:
+        from auth_service import commands
 
+        command: Command = getattr(commands, name)
+        return command(AuthSettings.from_env(), args)
 
-def _with_accounts(work: Callable[[SQLAccountStore], Awaitable[T]]) -> T:
-    """`work(store)` on the configured database, migrated first, closed after."""
-    from auth_service.accounts.sql import SQLAccountStore
-    from shared.stores.db import create_engine
-
-    async def run() -> T:
-        store = SQLAccountStore(create_engine(AuthSettings.from_env().database_url))
-        try:
-            await store.migrate()
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
-
-
-def _set_tier(args: argparse.Namespace) -> int:
-    from shared.errors import InvalidInput
-    from shared.usernames import canonical_username
-
-    try:
-        username = canonical_username(args.username)
-    except InvalidInput as exc:
-        print(f"invalid username: {exc.detail}", file=sys.stderr)
-        return 1
-    if not _with_accounts(lambda store: store.set_tier(username, args.tier)):
-        print(f"no such user: {username}", file=sys.stderr)
-        return 1
-    print(f"{username} is now {args.tier}")
-    return 0
-
-
-def _migrate(args: argparse.Namespace) -> int:
-    async def nothing(store: SQLAccountStore) -> None:
-        return None
-
-    _with_accounts(nothing)
-    print("the auth schema is up to date")
-    return 0
+    return handle
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auth_service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve_command(sub, name="auth service", port=8001, prefix="/auth", handler=_serve)
-    keys = sub.add_parser("keys", help="manage signing keys")
-    keys.add_argument("action", choices=["generate", "ensure", "list"])
-    keys.add_argument("--dir", help="keys folder (default: KEYS_DIR or ./keys)")
-    keys.add_argument("--bits", type=int, default=2048)
-    keys.set_defaults(func=_keys)
-    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
-    migrate.set_defaults(func=_migrate)
+
+    keys = sub.add_parser("keys", help="signing keys: list, rotate, retire, import, ensure")
+    actions = keys.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="every key, its state and dates").set_defaults(
+        func=_command("list_keys")
+    )
+    actions.add_parser("rotate", help="a new next key (signs after its lead)").set_defaults(
+        func=_command("rotate_key")
+    )
+    retire = actions.add_parser("retire", help="take a key out of the JWKS at once")
+    retire.add_argument("kid")
+    retire.add_argument(
+        "--force", action="store_true", help="even the only signer (a fresh key signs first)"
+    )
+    retire.set_defaults(func=_command("retire_key"))
+    imported = actions.add_parser("import", help="bring a PEM private key into the key store")
+    imported.add_argument("pem")
+    imported.add_argument("--now", action="store_true", help="sign with it at once")
+    imported.set_defaults(func=_command("import_key"))
+    ensure = actions.add_parser("ensure", help="create the key-encryption key file if missing")
+    ensure.add_argument("--kek", help="where (default: KEY_ENCRYPTION_KEY_FILE)")
+    ensure.set_defaults(func=_command("ensure_kek"))
+
+    revoke = sub.add_parser("revoke", help="revoke a user's tokens, or one access token")
+    target = revoke.add_mutually_exclusive_group(required=True)
+    target.add_argument("--user", help="every token of this user issued before now")
+    target.add_argument("--token", metavar="JTI", help="the access token with this jti")
+    revoke.set_defaults(func=_command("revoke"))
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        func=_command("migrate")
+    )
     tier = sub.add_parser("set-tier", help="make a user free or premium")
     tier.add_argument("username")
     tier.add_argument("tier", choices=["free", "premium"])
-    tier.set_defaults(func=_set_tier)
+    tier.set_defaults(func=_command("set_tier"))
     return run(parser, argv)
 
 

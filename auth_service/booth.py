@@ -19,6 +19,7 @@ from auth_service.accounts import AccountStore, RefreshRecord, Spent, User, hash
 from auth_service.errors import InvalidCredentials, InvalidRefreshToken, UsernameTaken
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
+from auth_service.revocations import Revoker
 from auth_service.settings import AuthSettings
 from auth_service.throttle import LoginThrottle
 from shared.errors import StoreUnavailable
@@ -51,6 +52,7 @@ class Booth:
         passwords: Passwords,
         throttle: LoginThrottle,
         keys: KeyRing,
+        revoker: Revoker,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -58,6 +60,7 @@ class Booth:
         self.passwords = passwords
         self.throttle = throttle
         self.keys = keys
+        self.revoker = revoker
         self.clock = clock
 
     async def register(self, raw_username: str, password: str) -> str:
@@ -98,7 +101,7 @@ class Booth:
             await self.store.set_password_hash(username, await self.passwords.hash(password))
         refresh_token, record = self._new_refresh(username, family_id=uuid.uuid4().hex)
         await self.store.add_refresh(record)
-        return await self._pair(user, refresh_token)
+        return await self._pair(user, refresh_token, record.family_id)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new pair for a live refresh token, which is spent. A token presented a second
@@ -110,17 +113,22 @@ class Booth:
         spend = await self.store.spend_refresh(hash_refresh_token(refresh_token), successor, now)
         if spend.outcome is Spent.REUSED:
             await self.store.revoke_family(spend.family_id, now)
+            await self.revoker.session(spend.family_id)
         if spend.outcome is not Spent.FRESH:
             raise InvalidRefreshToken()
         user = await self.store.get_user(spend.username)
         if user is None:
             raise InvalidRefreshToken()
-        return await self._pair(user, new_token)
+        return await self._pair(user, new_token, spend.family_id)
 
     async def logout(self, refresh_token: str) -> None:
-        """Revoke the whole chain the token belongs to; unknown or spent tokens are fine."""
-        if 0 < len(refresh_token) <= _MAX_REFRESH_TOKEN:
-            await self.store.revoke_family_of(hash_refresh_token(refresh_token), self.clock())
+        """Revoke the whole chain the token belongs to, and with it every access token it
+        issued; unknown or spent tokens are fine."""
+        if not 0 < len(refresh_token) <= _MAX_REFRESH_TOKEN:
+            return
+        family = await self.store.revoke_family_of(hash_refresh_token(refresh_token), self.clock())
+        if family is not None:
+            await self.revoker.session(family)
 
     def _new_refresh(self, username: str, *, family_id: str) -> tuple[str, RefreshRecord]:
         token = secrets.token_urlsafe(32)
@@ -134,19 +142,21 @@ class Booth:
         )
         return token, record
 
-    async def _pair(self, user: User, refresh_token: str) -> TokenPair:
+    async def _pair(self, user: User, refresh_token: str, sid: str) -> TokenPair:
+        now = self.clock()
         claims = issue_claims(
             issuer=self.settings.issuer,
             audience=self.settings.audience,
             subject=user.username,
             scope=user.scopes,
             tier=user.tier,
-            issued_at=int(self.clock()),
+            issued_at=int(now),
             lifetime=self.settings.access_token_ttl,
             client_id=self.settings.client_id,
+            sid=sid,
         )
-        key = self.keys.signing
+        key = self.keys.signing(now)
         header = {"kid": key.kid, "typ": ACCESS_TOKEN_TYPE}
-        # An RSA signature is ~0.3 ms of CPU: keep it off the event loop.
+        # An RSA signature is a slice of CPU too long for the event loop: a worker thread.
         token = await anyio.to_thread.run_sync(lambda: sign(header, claims, key.private_key))
         return TokenPair(token, self.settings.access_token_ttl, refresh_token)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth_service.keys import NoSigningKey
 from auth_service.state import app_state
 from auth_service.views import metadata_document, token_response
 from shared.web.bodies import read_json_object
@@ -80,13 +81,25 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or any(c.removeprefix("W/") == etag for c in candidates)
 
 
+def _published(request: Request, body: bytes, etag: str, max_age: int, media_type: str) -> Response:
+    """A document every replica serves alike: cacheable for `max_age`, 304 on a match."""
+    headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag}
+    if _etag_matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, headers=headers, media_type=media_type)
+
+
 async def jwks(request: Request) -> Response:
     booth = app_state(request).booth
-    keys = booth.keys
-    headers = {"Cache-Control": f"public, max-age={booth.settings.jwks_max_age}", "ETag": keys.etag}
-    if _etag_matches(request.headers.get("if-none-match", ""), keys.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(keys.jwks_body, headers=headers, media_type="application/json")
+    body, etag = booth.keys.jwks(booth.clock())
+    return _published(request, body, etag, booth.settings.jwks_max_age, "application/json")
+
+
+async def revocations(request: Request) -> Response:
+    state = app_state(request)
+    body, etag = await state.revocations.document()
+    max_age = state.booth.settings.revocation_max_age
+    return _published(request, body, etag, max_age, "application/jwt")
 
 
 async def metadata(request: Request) -> Response:
@@ -103,11 +116,17 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     booth = app_state(request).booth
-    if await booth.store.ready() and await booth.throttle.store.ready():
-        return JSONResponse({"status": "ready", "kid": booth.keys.signing.kid})
-    return problem_response(
-        503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
-    )
+    if not (await booth.store.ready() and await booth.throttle.store.ready()):
+        return problem_response(
+            503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
+        )
+    try:
+        kid = booth.keys.signing(booth.clock()).kid
+    except NoSigningKey as exc:
+        return problem_response(
+            503, "Service Unavailable", exc.detail, headers={"Retry-After": "5"}
+        )
+    return JSONResponse({"status": "ready", "kid": kid})
 
 
 async def metrics(request: Request) -> Response:
@@ -120,6 +139,7 @@ routes = [
     Route("/refresh", refresh, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    Route("/.well-known/revocations.jwt", revocations, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),

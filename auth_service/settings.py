@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auth_service.keys.model import Lifecycle
 from shared.settings import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_networks,
@@ -31,6 +33,14 @@ class AuthSettings:
     audience: str = "lanyard-vending"
     client_id: str = "lanyard-web"
     keys_dir: Path = Path("keys")
+    key_encryption_key_file: Path = Path("keys/kek")
+    key_rotation_interval: int = 30 * 86400
+    key_publication_margin: int = 60
+    key_refresh_interval: float = 2.0
+    key_bits: int = 2048
+    revocation_max_age: int = 5
+    revocation_list_lifetime: int = 600
+    revocation_margin: int = 60
     database_url: str = field(default="sqlite+aiosqlite:///data/auth.db", repr=False)
     access_token_ttl: int = 900
     refresh_token_ttl: int = 14 * 24 * 3600
@@ -49,15 +59,41 @@ class AuthSettings:
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
 
+    @property
+    def key_lifecycle(self) -> Lifecycle:
+        """How long keys are published before they sign and after they stop."""
+        return Lifecycle.for_settings(
+            jwks_max_age=self.jwks_max_age,
+            access_token_ttl=self.access_token_ttl,
+            margin=self.key_publication_margin,
+        )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AuthSettings:
         env = os.environ if env is None else env
         data_dir = env_str(env, "DATA_DIR", "data")
+        keys_dir = Path(env_str(env, "KEYS_DIR", "keys"))
         return cls(
             issuer=env_str(env, "ISSUER", "http://127.0.0.1:8001").rstrip("/"),
             audience=env_str(env, "AUDIENCE", "lanyard-vending"),
             client_id=env_str(env, "CLIENT_ID", "lanyard-web"),
-            keys_dir=Path(env_str(env, "KEYS_DIR", "keys")),
+            keys_dir=keys_dir,
+            key_encryption_key_file=Path(
+                env_str(env, "KEY_ENCRYPTION_KEY_FILE", str(keys_dir / "kek"))
+            ),
+            key_rotation_interval=env_int(env, "KEY_ROTATION_INTERVAL", 30 * 86400, minimum=0),
+            key_publication_margin=env_int(
+                env, "KEY_PUBLICATION_MARGIN", 60, minimum=0, maximum=86400
+            ),
+            key_refresh_interval=env_float(
+                env, "KEY_REFRESH_INTERVAL", 2.0, minimum=0.1, maximum=300.0
+            ),
+            key_bits=env_int(env, "KEY_BITS", 2048, minimum=2048, maximum=8192),
+            revocation_max_age=env_int(env, "REVOCATION_MAX_AGE", 5, minimum=1, maximum=300),
+            revocation_list_lifetime=env_int(
+                env, "REVOCATION_LIST_LIFETIME", 600, minimum=60, maximum=86400
+            ),
+            revocation_margin=env_int(env, "REVOCATION_MARGIN", 60, minimum=0, maximum=3600),
             database_url=env_str(env, "DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/auth.db"),
             access_token_ttl=env_int(env, "ACCESS_TOKEN_TTL", 900, minimum=60, maximum=3600),
             refresh_token_ttl=env_int(env, "REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=300),

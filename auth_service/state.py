@@ -8,6 +8,8 @@ from typing import cast
 from starlette.requests import HTTPConnection
 
 from auth_service.booth import Booth
+from auth_service.keys import KeyKeeper
+from auth_service.revocations import RevocationPublisher
 from shared.web.metrics import HTTPMetrics
 
 __all__ = ["STATE_KEY", "AuthState", "app_state"]
@@ -20,6 +22,8 @@ class AuthState:
     """The booth and what serves it, made once per app by its lifespan."""
 
     booth: Booth
+    keeper: KeyKeeper
+    revocations: RevocationPublisher
     metrics: HTTPMetrics
 
 

@@ -24,7 +24,8 @@ import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from auth_service.keys import KeyRing, generate_key
+from auth_service.keys.ring import SigningKey, thumbprint
+from auth_service.keys.vault import new_private_key
 from shared.tokens.claims import ClaimsPolicy, issue_claims
 from shared.tokens.jwks import JWKSCache
 from shared.tokens.jws import sign
@@ -124,7 +125,8 @@ async def _verification(
 
 
 async def _issuance(workdir: Path, batch: int, repetitions: int) -> list[MicroResult]:
-    signing = KeyRing.load(generate_key(workdir / "booth-keys").parent).signing
+    private = new_private_key()
+    signing = SigningKey(thumbprint(private), private)
     key = signing.private_key
     message = b"x" * 600  # about the size of an access token's signing input
     headers = {"kid": signing.kid, "typ": "at+jwt"}

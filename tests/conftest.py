@@ -11,10 +11,10 @@ from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
 from auth_service.app import create_app as create_auth_app
-from auth_service.keys import generate_key
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
 from tests.support.clock import FakeClock
+from tests.support.keys import keys_folder
 from vending_service.app import create_app as create_vending_app
 from vending_service.catalogue import CatalogueCat, iter_catalogue
 from vending_service.settings import VendingSettings
@@ -25,10 +25,8 @@ AUDIENCE = "lanyard-vending"
 
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A keys folder holding one fresh 2048-bit signing key."""
-    folder = tmp_path_factory.mktemp("keys")
-    generate_key(folder)
-    return folder
+    """A keys folder: a key-encryption key, and one key file the booth imports on start."""
+    return keys_folder(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +52,7 @@ def auth_settings(tmp_path: Path, keys_dir: Path) -> AuthSettings:
         issuer=ISSUER,
         audience=AUDIENCE,
         keys_dir=keys_dir,
+        key_encryption_key_file=keys_dir / "kek",
         database_url=f"sqlite+aiosqlite:///{tmp_path}/auth.db",
     )
 

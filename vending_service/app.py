@@ -20,6 +20,7 @@ from shared.stores.sqlite_worker import SQLiteWorker, sqlite_file
 from shared.stores.statements import EngineStatements, WorkerStatements
 from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.jwks import CachePolicy, JWKSCache
+from shared.tokens.revocation_cache import RevocationCache, RevocationPolicy
 from shared.tokens.verifier import TokenVerifier
 from shared.web.edge import edge_middleware
 from shared.web.metrics import HTTPMetrics
@@ -154,6 +155,18 @@ def create_app(
                 clock=clock,
             )
             stack.push_async_callback(jwks.aclose)
+            revocations = RevocationCache(
+                settings.revocation_url,
+                client=client,
+                keys=jwks,
+                issuer=settings.issuer,
+                policy=RevocationPolicy(
+                    timeout=settings.revocation_timeout,
+                    max_bytes=settings.revocation_max_bytes,
+                ),
+                clock=clock,
+            )
+            stack.push_async_callback(revocations.aclose)
             verifier = TokenVerifier(
                 jwks,
                 ClaimsPolicy(
@@ -164,12 +177,15 @@ def create_app(
                 ),
                 cache_size=settings.token_cache_size,
                 clock=clock,
+                revocations=revocations,
             )
             await jwks.start()
+            await revocations.start()
             machine = Machine(settings, pictures=picture_store, quotas=quota_store, clock=clock)
             state = VendingState(
                 machine=machine,
                 jwks=jwks,
+                revocations=revocations,
                 verifier=verifier,
                 metrics=metrics,
                 records=PictureRecords(settings.public_url),

@@ -31,6 +31,7 @@ __all__ = [
     "InvalidToken",
     "KeysNotReady",
     "NotAuthenticated",
+    "RevocationsStale",
     "challenge",
     "require",
     "verify_bearer",
@@ -104,6 +105,13 @@ class KeysNotReady(Unavailable):
     detail = "the service has not fetched the signing keys yet; try again shortly"
 
 
+class RevocationsStale(Unavailable):
+    """In the `closed` fail mode, no revocation list was had for too long: no token is
+    accepted until one is."""
+
+    detail = "the service cannot check revocations now; try again shortly"
+
+
 def challenge(exc: BearerError) -> str:
     """The `WWW-Authenticate` value for a refusal."""
     parts = [f'Bearer realm="{REALM}"']
@@ -150,6 +158,8 @@ async def verify_bearer(scope: Scope) -> AccessClaims | None:
     state: VendingState = scope["state"][STATE_KEY]
     if not state.jwks.ready:
         raise KeysNotReady()
+    if state.refuses_all_tokens():
+        raise RevocationsStale()
     try:
         return await state.verifier.verify(token)
     except TokenError as exc:

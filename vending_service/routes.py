@@ -167,17 +167,28 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    jwks = app_state(request).jwks
+    state = app_state(request)
+    jwks = state.jwks
     if not jwks.ready:
         return problem_response(503, "Service Unavailable", "no signing keys fetched yet")
-    stores = app_state(request).machine
+    if state.revocations.current is None:
+        return problem_response(503, "Service Unavailable", "no revocation list fetched yet")
+    if state.refuses_all_tokens():
+        return problem_response(
+            503,
+            "Service Unavailable",
+            "the revocation list is stale (fail mode closed)",
+            headers={"Retry-After": "5"},
+        )
+    stores = state.machine
     # In the `open` failure mode the machine serves without its quota store: still ready.
     quota_optional = stores.settings.quota_failure_mode == "open"
     if not (await stores.pictures.ready() and (quota_optional or await stores.quotas.ready())):
         return problem_response(
             503, "Service Unavailable", "a store is not reachable", headers={"Retry-After": "5"}
         )
-    return JSONResponse({"status": "ready", "keys": len(jwks.keys)})
+    revocations = "stale" if state.revocations_stale() else "fresh"
+    return JSONResponse({"status": "ready", "keys": len(jwks.keys), "revocations": revocations})
 
 
 async def metrics(request: Request) -> Response:

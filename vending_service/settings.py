@@ -46,6 +46,11 @@ class VendingSettings:
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
     quota_failure_mode: str = "closed"
+    revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
+    revocation_stale_limit: float = 600.0
+    revocation_fail_mode: str = "open"
+    revocation_timeout: float = 5.0
+    revocation_max_bytes: int = 32 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VendingSettings:
@@ -75,6 +80,21 @@ class VendingSettings:
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
+            ),
+            revocation_url=env_str(env, "REVOCATION_URL", f"{issuer}/.well-known/revocations.jwt"),
+            revocation_stale_limit=env_float(
+                env, "REVOCATION_STALE_LIMIT", 600.0, minimum=10.0, maximum=86400.0
+            ),
+            revocation_fail_mode=env_choice(
+                env, "REVOCATION_FAIL_MODE", "open", frozenset({"closed", "open"})
+            ),
+            revocation_timeout=env_float(env, "REVOCATION_TIMEOUT", 5.0, minimum=0.1, maximum=60.0),
+            revocation_max_bytes=env_int(
+                env,
+                "REVOCATION_MAX_BYTES",
+                32 * 1024 * 1024,
+                minimum=64 * 1024,
+                maximum=512 * 1024 * 1024,
             ),
         )
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from starlette.requests import HTTPConnection
 
 from shared.tokens.jwks import JWKSCache
+from shared.tokens.revocation_cache import RevocationCache
 from shared.tokens.verifier import TokenVerifier
 from shared.web.metrics import HTTPMetrics
 from vending_service.machine import Machine
@@ -26,9 +27,19 @@ class VendingState:
 
     machine: Machine
     jwks: JWKSCache
+    revocations: RevocationCache
     verifier: TokenVerifier
     metrics: HTTPMetrics
     records: PictureRecords
+
+    def revocations_stale(self) -> bool:
+        """Whether no revocation list has been had for `REVOCATION_STALE_LIMIT`."""
+        return self.revocations.stale(self.machine.settings.revocation_stale_limit)
+
+    def refuses_all_tokens(self) -> bool:
+        """The `closed` fail mode with a stale list: no token can be judged."""
+        closed = self.machine.settings.revocation_fail_mode == "closed"
+        return closed and self.revocations_stale()
 
 
 def app_state(connection: HTTPConnection) -> VendingState:

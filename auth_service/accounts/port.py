@@ -31,9 +31,13 @@ class AccountStore(Protocol):
         """Revoke every token of the chain `family_id`."""
         ...
 
-    async def revoke_family_of(self, token_hash: str, now: float) -> None:
-        """Revoke every token of the chain `token_hash` belongs to (in one statement, so
-        nothing interleaves); nothing if the token is unknown."""
+    async def revoke_family_of(self, token_hash: str, now: float) -> str | None:
+        """Revoke every token of the chain `token_hash` belongs to (taking the write lock
+        first, so nothing interleaves); the chain's id, or None if the token is unknown."""
+        ...
+
+    async def revoke_user(self, username: str, now: float) -> None:
+        """Revoke every chain of `username`."""
         ...
 
     async def ready(self) -> bool: ...

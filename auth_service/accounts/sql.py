@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
 
 from auth_service.accounts.model import RefreshRecord, Spend, Spent, User
 from auth_service.errors import UsernameTaken
@@ -146,18 +148,26 @@ class SQLAccountStore:
         await self._revoke(refresh_tokens.c.family_id == family_id, now)
 
     @store_call("user store")
-    async def revoke_family_of(self, token_hash: str, now: float) -> None:
+    async def revoke_family_of(self, token_hash: str, now: float) -> str | None:
         rt = refresh_tokens
-        family = select(rt.c.family_id).where(rt.c.token_hash == token_hash).scalar_subquery()
-        # One statement: it takes the write lock at once, so nothing can interleave.
-        await self._revoke(rt.c.family_id == family, now)
+        family = select(rt.c.family_id).where(rt.c.token_hash == token_hash)
+        # The update first: it takes the write lock at once, so nothing can interleave.
+        return await self._revoke(rt.c.family_id == family.scalar_subquery(), now, family)
 
-    async def _revoke(self, chain: ColumnElement[bool], now: float) -> None:
+    @store_call("user store")
+    async def revoke_user(self, username: str, now: float) -> None:
+        await self._revoke(refresh_tokens.c.username == username, now)
+
+    async def _revoke(
+        self, chain: ColumnElement[bool], now: float, then: Select[Any] | None = None
+    ) -> str | None:
         rt = refresh_tokens
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(rt).where(chain, rt.c.revoked_at.is_(None)).values(revoked_at=now)
             )
+            found = (await conn.execute(then)).first() if then is not None else None
+        return None if found is None else str(found[0])
 
     async def ready(self) -> bool:
         return await ping(self.engine)

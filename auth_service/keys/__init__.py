@@ -1,6 +1,30 @@
-"""The booth's signing keys: key files, and the ring that signs and is published."""
+"""The booth's signing keys and their lifecycle.
 
-from auth_service.keys.files import KeyFileError, ensure_key, generate_key
-from auth_service.keys.ring import KeyRing, SigningKey
+`model` (records, states, the timeline), `port` (`KeyStore`), `vault` (the KEK that seals
+private keys), `ring` (the keys as a replica sees them), `lifecycle` (first key, rotation,
+retirement), `files` (PEM import). The SQL store is `auth_service.keys.sql`.
+"""
 
-__all__ = ["KeyFileError", "KeyRing", "SigningKey", "ensure_key", "generate_key"]
+from auth_service.keys.lifecycle import KeyKeeper, LastSigningKey, Rotation, UnknownKid
+from auth_service.keys.model import KeyRecord, KeyState, Lifecycle, Position, Timeline
+from auth_service.keys.port import KeyStore
+from auth_service.keys.ring import KeyRing, NoSigningKey, SigningKey
+from auth_service.keys.vault import KeyEncryptionKey, KeyVaultError
+
+__all__ = [
+    "KeyEncryptionKey",
+    "KeyKeeper",
+    "KeyRecord",
+    "KeyRing",
+    "KeyState",
+    "KeyStore",
+    "KeyVaultError",
+    "LastSigningKey",
+    "Lifecycle",
+    "NoSigningKey",
+    "Position",
+    "Rotation",
+    "SigningKey",
+    "Timeline",
+    "UnknownKid",
+]

@@ -36,6 +36,11 @@ class AccessClaims:
     tier: str
     exp: float
     jti: str | None = None
+    iat: float = 0.0
+    sid: str | None = None
+    """The session (refresh chain) the token came from: revoking it revokes the token."""
+    kid: str = ""
+    """The key that signed it."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -50,9 +55,10 @@ def issue_claims(
     lifetime: int,
     client_id: str,
     jti: str | None = None,
+    sid: str | None = None,
 ) -> dict[str, Any]:
     """The claims of a new access token, as the booth signs them."""
-    return {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "sub": subject,
         "aud": audience,
@@ -64,6 +70,9 @@ def issue_claims(
         "scope": scope,
         "tier": tier,
     }
+    if sid is not None:
+        claims["sid"] = sid
+    return claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +111,9 @@ def _number(claims: dict[str, Any], name: str) -> float:
     return value
 
 
-def read_claims(claims: dict[str, Any], policy: ClaimsPolicy, now: float) -> AccessClaims:
+def read_claims(
+    claims: dict[str, Any], policy: ClaimsPolicy, now: float, *, kid: str = ""
+) -> AccessClaims:
     """`claims` as `AccessClaims`, or the `TokenError` that says why they are refused."""
     if claims.get("iss") != policy.issuer:
         raise InvalidIssuer()
@@ -123,11 +134,21 @@ def read_claims(claims: dict[str, Any], policy: ClaimsPolicy, now: float) -> Acc
         raise InvalidClaim("the access token has no subject")
     scope = claims.get("scope", "")
     tier = claims.get("tier", "free")
-    jti = claims.get("jti")
+    jti, sid = claims.get("jti"), claims.get("sid")
     if not isinstance(scope, str) or not isinstance(tier, str):
         raise InvalidClaim("the access token's scope or tier is invalid")
-    if jti is not None and not isinstance(jti, str):
-        raise InvalidClaim("the access token's jti is invalid")
+    if (jti is not None and not isinstance(jti, str)) or (
+        sid is not None and not isinstance(sid, str)
+    ):
+        raise InvalidClaim("the access token's jti or sid is invalid")
     return AccessClaims(
-        sub=sub, scopes=frozenset(scope.split()), tier=tier, exp=exp, jti=jti, raw=claims
+        sub=sub,
+        scopes=frozenset(scope.split()),
+        tier=tier,
+        exp=exp,
+        jti=jti,
+        iat=iat,
+        sid=sid,
+        kid=kid,
+        raw=claims,
     )

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidSignature",
     "JWKSError",
     "MalformedToken",
+    "RevokedToken",
     "TokenError",
     "UnknownKey",
     "UnsupportedHeader",
@@ -91,6 +92,14 @@ class InvalidClaim(TokenError):
 
     description = "the access token's claims are invalid"
     reason = "invalid_claims"
+
+
+class RevokedToken(TokenError):
+    """The revocation list names the token, its session, its user (issued before a
+    not-before time) or the key that signed it."""
+
+    description = "the access token has been revoked"
+    reason = "revoked"
 
 
 class JWKSError(LanyardError):

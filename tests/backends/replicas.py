@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
-from auth_service.keys import generate_key
+from tests.support.keys import keys_folder
 from tests.support.services import Service, start_service
 from tools.processes import free_port
 
@@ -131,15 +129,6 @@ class Fleet:
             service.stop()
 
 
-async def eventually(probe: Callable[[], Awaitable[bool]], deadline: float, what: str) -> None:
-    """Poll `probe` until it holds, failing the test `deadline` seconds from now."""
-    end = time.monotonic() + deadline
-    while not await probe():
-        if time.monotonic() >= end:
-            pytest.fail(f"{what} did not happen within {deadline} s")
-        await asyncio.sleep(0.05)
-
-
 async def bounded(limit: int, requests: Sequence[Send]) -> list[httpx.Response]:
     """Send `requests` at most `limit` at a time; their responses, in order."""
     semaphore = asyncio.Semaphore(limit)
@@ -162,8 +151,7 @@ def credentials(username: str, password: str = PASSWORD) -> dict[str, str]:
 @contextmanager
 def fleet_in(workdir: Path) -> Iterator[Fleet]:
     """A fleet with one fresh signing key; every process it starts is stopped on the way out."""
-    keys = workdir / "keys"
-    generate_key(keys)
+    keys = keys_folder(workdir / "keys")
     fleet = Fleet(workdir, keys)
     try:
         yield fleet

@@ -25,11 +25,11 @@ from tests.backends.replicas import (
     bearer,
     bounded,
     credentials,
-    eventually,
     fleet_in,
 )
 from tests.support.servers import PostgresServer, RedisServer
 from tests.support.services import Service, login
+from tests.support.waits import eventually
 
 pytestmark = pytest.mark.services
 

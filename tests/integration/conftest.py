@@ -28,7 +28,7 @@ def minter(clock: FakeClock) -> TokenMinter:
 
 @pytest.fixture
 def jwks_fake(minter: TokenMinter) -> JWKSFake:
-    return JWKSFake(minter.jwk)
+    return JWKSFake(minter.jwk, signer=minter)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from auth_service.keys import generate_key
+from tests.support.keys import keys_folder
 from tools.processes import Process, distinct_ports, start
 
 __all__ = ["READY_DEADLINE", "Service", "Stack", "login", "running_pair", "start_service"]
@@ -78,8 +78,7 @@ def running_pair(
 ) -> Iterator[Stack]:
     """A fresh key, then the auth service and the vending service, each ready in turn;
     both stopped by pid on the way out. `*_env` adds to (or overrides) their settings."""
-    keys = workdir / "keys"
-    generate_key(keys)
+    keys = keys_folder(workdir / "keys")
     auth_port, vending_port = ports or distinct_ports(2)
     issuer = f"http://127.0.0.1:{auth_port}"
     common = {"ISSUER": issuer, "PYTHONUNBUFFERED": "1", **(common_env or {})}

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 
 from auth_service.accounts import RefreshRecord, Spend, Spent, User
 from auth_service.errors import UsernameTaken
+from auth_service.keys import KeyRecord
+from auth_service.revocations import Revocation
 from vending_service.pictures import Picture
 from vending_service.quotas import Quota, QuotaExceeded, quota_day
 
-__all__ = ["MemoryAccountStore", "MemoryPictureStore", "MemoryQuotaStore"]
+__all__ = [
+    "MemoryAccountStore",
+    "MemoryKeyStore",
+    "MemoryPictureStore",
+    "MemoryQuotaStore",
+    "MemoryRevocationStore",
+]
 
 
 class MemoryAccountStore:
@@ -67,16 +76,64 @@ class MemoryAccountStore:
             if record.family_id == family_id:
                 self.revoked.setdefault(token_hash, now)
 
-    async def revoke_family_of(self, token_hash: str, now: float) -> None:
+    async def revoke_family_of(self, token_hash: str, now: float) -> str | None:
         record = self.refresh.get(token_hash)
-        if record is not None:
-            await self.revoke_family(record.family_id, now)
+        if record is None:
+            return None
+        await self.revoke_family(record.family_id, now)
+        return record.family_id
+
+    async def revoke_user(self, username: str, now: float) -> None:
+        for token_hash, record in self.refresh.items():
+            if record.username == username:
+                self.revoked.setdefault(token_hash, now)
 
     async def ready(self) -> bool:
         return True
 
     async def close(self) -> None:
         return None
+
+
+class MemoryKeyStore:
+    """`KeyStore` in a dict; generations and kids unique, as the SQL table keeps them."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, KeyRecord] = {}
+
+    async def load(self) -> list[KeyRecord]:
+        return list(self.records.values())
+
+    async def add(self, record: KeyRecord) -> bool:
+        taken = {r.generation for r in self.records.values()}
+        if record.kid in self.records or record.generation in taken:
+            return False
+        self.records[record.kid] = record
+        return True
+
+    async def retire(self, kid: str, now: float) -> bool:
+        record = self.records.get(kid)
+        if record is None:
+            return False
+        if record.retired_at is None:
+            self.records[kid] = replace(record, retired_at=now)
+        return True
+
+
+class MemoryRevocationStore:
+    """`RevocationStore` in a list; the version is how many were ever added."""
+
+    def __init__(self) -> None:
+        self.entries: list[Revocation] = []
+
+    async def add(self, revocations: Sequence[Revocation]) -> None:
+        self.entries.extend(revocations)
+
+    async def live(self, now: float) -> list[Revocation]:
+        return [entry for entry in self.entries if entry.expires_at > now]
+
+    async def version(self) -> int:
+        return len(self.entries)
 
 
 class MemoryQuotaStore:

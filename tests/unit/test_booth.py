@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from auth_service.accounts import hash_refresh_token
@@ -16,15 +15,16 @@ from auth_service.errors import (
     Throttled,
     UsernameTaken,
 )
-from auth_service.keys import KeyRing
+from auth_service.keys import KeyEncryptionKey, KeyKeeper, KeyRing
 from auth_service.passwords import Passwords
+from auth_service.revocations import RevocationKind, Revoker
 from auth_service.settings import AuthSettings
 from auth_service.throttle import LoginThrottle, MemoryThrottleStore
 from shared.errors import InvalidInput, StoreUnavailable
 from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.verifier import TokenVerifier
 from tests.support.clock import FakeClock
-from tests.support.stores import MemoryAccountStore
+from tests.support.stores import MemoryAccountStore, MemoryKeyStore, MemoryRevocationStore
 
 PASSWORD = "correct horse battery"
 ADDRESS = "198.51.100.7"
@@ -39,8 +39,8 @@ class RingKeys:
         self.ring = ring
 
     async def get(self, kid: str) -> RSAPublicKey | None:
-        found = [k for k in self.ring.keys if k.kid == kid]
-        return found[0].private_key.public_key() if found else None
+        found = self.ring.opened(kid)
+        return found.private_key.public_key() if found else None
 
 
 @pytest.fixture
@@ -49,16 +49,28 @@ def store() -> MemoryAccountStore:
 
 
 @pytest.fixture
-def booth(
-    keys_dir: Path, store: MemoryAccountStore, fast_passwords: Passwords, clock: FakeClock
+def revocations() -> MemoryRevocationStore:
+    return MemoryRevocationStore()
+
+
+@pytest.fixture
+async def booth(
+    store: MemoryAccountStore,
+    revocations: MemoryRevocationStore,
+    fast_passwords: Passwords,
+    clock: FakeClock,
+    rsa_key: rsa.RSAPrivateKey,
 ) -> Booth:
-    settings = AuthSettings(issuer="http://auth.test", keys_dir=keys_dir)
+    settings = AuthSettings(issuer="http://auth.test")
+    ring = KeyRing(MemoryKeyStore(), KeyEncryptionKey(b"k" * 32), settings.key_lifecycle)
+    await KeyKeeper(ring, clock=clock, make_key=lambda bits: rsa_key).bootstrap()
     return Booth(
         settings,
         store=store,
         passwords=fast_passwords,
         throttle=LoginThrottle(MemoryThrottleStore(), user_limit=5, address_limit=50),
-        keys=KeyRing.load(keys_dir),
+        keys=ring,
+        revoker=Revoker(revocations, store, access_token_ttl=900, margin=60, clock=clock),
         clock=clock,
     )
 
@@ -102,6 +114,9 @@ async def test_login_issues_a_token_the_verifier_accepts_with_the_users_claims(
     )
     claims = await verifier.verify(pair.access_token)
     assert (claims.sub, claims.tier) == ("bruce", "free")
+    assert claims.sid
+    assert claims.jti
+    assert claims.sid != claims.jti
     assert claims.scopes == {"cats:read", "cats:write"}
     assert claims.exp == int(clock()) + pair.expires_in == int(clock()) + 900
 
@@ -189,3 +204,48 @@ async def test_refresh_tokens_of_impossible_length_are_refused_unread(
 ) -> None:
     with pytest.raises(InvalidRefreshToken):
         await booth.refresh(token)
+
+
+async def sid_of(booth: Booth, token: str, clock: FakeClock) -> str:
+    verifier = TokenVerifier(
+        RingKeys(booth.keys), ClaimsPolicy("http://auth.test", "lanyard-vending"), clock=clock
+    )
+    sid = (await verifier.verify(token)).sid
+    assert sid is not None
+    return sid
+
+
+async def test_logout_lists_the_session_for_as_long_as_its_tokens_live(
+    booth: Booth, revocations: MemoryRevocationStore, clock: FakeClock
+) -> None:
+    """Logging out lists the chain's `sid` until the last access token it issued expires
+    (plus the margin); refreshed tokens share the sid, another login's do not."""
+    await booth.register("bruce", PASSWORD)
+    pair = await booth.login("bruce", PASSWORD, ADDRESS)
+    renewed = await booth.refresh(pair.refresh_token)
+    other = await booth.login("bruce", PASSWORD, ADDRESS)
+    sid = await sid_of(booth, pair.access_token, clock)
+    assert await sid_of(booth, renewed.access_token, clock) == sid
+    assert await sid_of(booth, other.access_token, clock) != sid
+
+    await booth.logout(renewed.refresh_token)
+    [entry] = revocations.entries
+    assert (entry.kind, entry.value) == (RevocationKind.SESSION, sid)
+    assert entry.expires_at == clock() + 900 + 60
+
+    await booth.logout("not a token")
+    assert len(revocations.entries) == 1
+
+
+async def test_a_reused_refresh_token_lists_its_session(
+    booth: Booth, revocations: MemoryRevocationStore, clock: FakeClock
+) -> None:
+    """Reuse revokes the chain and lists its sid: the access tokens already out die too."""
+    await booth.register("bruce", PASSWORD)
+    pair = await booth.login("bruce", PASSWORD, ADDRESS)
+    await booth.refresh(pair.refresh_token)
+    with pytest.raises(InvalidRefreshToken):
+        await booth.refresh(pair.refresh_token)
+    assert [(e.kind, e.value) for e in revocations.entries] == [
+        (RevocationKind.SESSION, await sid_of(booth, pair.access_token, clock))
+    ]

@@ -1,0 +1,54 @@
+"""The rules of revocation: what each revoking act lists, and for how long."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from auth_service.accounts import AccountStore
+from auth_service.revocations.model import Revocation, RevocationKind
+from auth_service.revocations.port import RevocationStore
+
+__all__ = ["Revoker"]
+
+
+class Revoker:
+    """Lists revocations for as long as a token they refuse may still be valid: the access
+    token lifetime from now, plus `margin` for the verifiers' leeway and clock skew."""
+
+    def __init__(
+        self,
+        store: RevocationStore,
+        accounts: AccountStore,
+        *,
+        access_token_ttl: float,
+        margin: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.access_token_ttl = access_token_ttl
+        self.margin = margin
+        self.clock = clock
+
+    def _until(self) -> float:
+        return self.clock() + self.access_token_ttl + self.margin
+
+    async def session(self, sid: str) -> None:
+        """A refresh chain was revoked (logout, reuse): its access tokens go with it."""
+        await self.store.add([Revocation(RevocationKind.SESSION, sid, self._until())])
+
+    async def token(self, jti: str) -> None:
+        """One access token."""
+        await self.store.add([Revocation(RevocationKind.TOKEN, jti, self._until())])
+
+    async def user(self, sub: str) -> None:
+        """Every token of `sub` issued before now, their refresh chains too; tokens issued
+        afterwards (a new login) are fine."""
+        now = self.clock()
+        await self.accounts.revoke_user(sub, now)
+        await self.store.add([Revocation(RevocationKind.USER, sub, self._until(), not_before=now)])
+
+    async def key(self, kid: str) -> None:
+        """A retired key: every token it signed (none newer than now)."""
+        await self.store.add([Revocation(RevocationKind.KEY, kid, self._until())])

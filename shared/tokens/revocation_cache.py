@@ -1,0 +1,199 @@
+"""The verifier's copy of the booth's revocation list, fetched on its own schedule.
+
+One background task polls the list URL as often as its `Cache-Control: max-age` says
+(within bounds), with `If-None-Match`; concurrent callers of `refresh` share one fetch. A
+list is believed only when its signature verifies with a key from the JWKS, its `typ` is
+revocations+jwt, its issuer is ours, it has not expired and it is no older than the list
+held. Anything else (and any failed fetch) keeps the last good list. `age` says how long
+since the booth last vouched for what is held (a 200, or a 304 while the held list is
+unexpired); past the stale limit the service decides what to do (`/readyz`, fail mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from shared.errors import LanyardError
+from shared.tokens.errors import UnknownKey
+from shared.tokens.jws import CompactJWS
+from shared.tokens.revocations import REVOCATIONS_TYPES, RevocationList, read_revocations
+from shared.tokens.verifier import KeySource
+
+__all__ = ["RevocationCache", "RevocationPolicy"]
+
+log = logging.getLogger("lanyard.revocations")
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationPolicy:
+    """How the list is polled and how much of it is read."""
+
+    timeout: float = 5.0
+    max_bytes: int = 32 * 1024 * 1024
+    min_interval: float = 1.0
+    max_interval: float = 60.0
+    default_interval: float = 5.0
+    retry_initial: float = 0.5
+    retry_max: float = 30.0
+
+
+class _Rejected(LanyardError):
+    """A list that arrived but is not believed."""
+
+
+class RevocationCache:
+    """The vending service's view of what the booth has revoked."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client: httpx.AsyncClient,
+        keys: KeySource,
+        issuer: str,
+        policy: RevocationPolicy = RevocationPolicy(),
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.url = url
+        self.policy = policy
+        self._client = client
+        self._keys = keys
+        self._issuer = issuer
+        self._clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._current: RevocationList | None = None
+        self._etag: str | None = None
+        self._vouched_at: float | None = None
+        self._interval = policy.default_interval
+        self._inflight: asyncio.Task[bool] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self.fetches = 0
+        self.failures = 0
+        self.rejected = 0
+        """Lists that arrived and were not believed (bad signature, wrong typ, expired...)."""
+
+    @property
+    def current(self) -> RevocationList | None:
+        return self._current
+
+    def age(self) -> float | None:
+        """Seconds since the booth last vouched for the held list; None before the first."""
+        if self._vouched_at is None:
+            return None
+        return self._monotonic() - self._vouched_at
+
+    def stale(self, limit: float) -> bool:
+        """Whether the booth has not vouched for a list for `limit` seconds (or ever)."""
+        age = self.age()
+        return age is None or age > limit
+
+    async def start(self) -> None:
+        """Begin polling in the background (backing off while fetches fail)."""
+        if self._poller is None:
+            self._poller = asyncio.create_task(self._poll())
+
+    async def aclose(self) -> None:
+        for task in (self._poller, self._inflight):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _poll(self) -> None:
+        delay = self.policy.retry_initial
+        while True:
+            if await self.refresh():
+                delay = self.policy.retry_initial
+                await self._sleep(self._interval)
+            else:
+                await self._sleep(delay)
+                delay = min(delay * 2, self.policy.retry_max)
+
+    async def refresh(self) -> bool:
+        """Fetch the list now, joining a fetch already under way. True when the booth
+        vouched for a list (new, or the one held)."""
+        if self._inflight is None:
+            self._inflight = asyncio.create_task(self._fetch())
+            self._inflight.add_done_callback(self._fetch_done)
+        return await asyncio.shield(self._inflight)
+
+    def _fetch_done(self, task: asyncio.Task[bool]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+
+    async def _fetch(self) -> bool:
+        self.fetches += 1
+        try:
+            status, body, cache_control, etag = await self._download()
+            self._interval = self._ttl(cache_control)
+            held = self._current
+            if status == 304 and held is not None and held.expires_at > self._clock():
+                self._vouched_at = self._monotonic()
+                return True
+            if status != 200:
+                raise _Rejected(f"the revocation list answered {status}")
+            fresh = await self._read(body)
+        except _Rejected as exc:
+            self.rejected += 1
+            log.warning("revocation list from %s not believed: %s", self.url, exc.detail)
+            return False
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the last good list
+            self.failures += 1
+            log.warning("revocation list fetch from %s failed: %s", self.url, exc)
+            return False
+        self._current, self._etag, self._vouched_at = fresh, etag, self._monotonic()
+        return True
+
+    async def _read(self, body: bytes) -> RevocationList:
+        try:
+            jws = CompactJWS.parse(body.decode("ascii").strip(), max_bytes=self.policy.max_bytes)
+            key = await self._keys.get(jws.kid(REVOCATIONS_TYPES))
+            if key is None:
+                raise UnknownKey()
+            fresh = read_revocations(jws.verify(key), issuer=self._issuer, now=self._clock())
+        except (LanyardError, UnicodeDecodeError) as exc:
+            raise _Rejected(getattr(exc, "detail", "the list is not a token")) from exc
+        held = self._current
+        if held is not None and fresh.issued_at < held.issued_at:
+            raise _Rejected("the revocation list is older than the one held")
+        return fresh
+
+    async def _download(self) -> tuple[int, bytes, str, str | None]:
+        headers = {"Accept": "application/jwt"}
+        held = self._current
+        if self._etag and held is not None and held.expires_at > self._clock():
+            headers["If-None-Match"] = self._etag
+        async with asyncio.timeout(self.policy.timeout):
+            async with self._client.stream(
+                "GET", self.url, headers=headers, timeout=self.policy.timeout
+            ) as response:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.policy.max_bytes:
+                        raise _Rejected("the revocation list is too large")
+                    chunks.append(chunk)
+                return (
+                    response.status_code,
+                    b"".join(chunks),
+                    response.headers.get("cache-control", ""),
+                    response.headers.get("etag"),
+                )
+
+    def _ttl(self, cache_control: str) -> float:
+        match = _MAX_AGE.search(cache_control)
+        interval = float(match.group(1)) if match else self.policy.default_interval
+        return max(self.policy.min_interval, min(interval, self.policy.max_interval))
