@@ -187,8 +187,8 @@ def revoke(settings: AuthSettings, args: argparse.Namespace) -> int:
             username = canonical_username(args.user)
         except LanyardError as exc:
             return _refuse(exc)
-        await revoker.user(username)
-        print(f"revoked every token of {username} issued before now")
+        not_before = await revoker.user(username)
+        print(f"revoked every token of {username} issued before {_when(not_before)}")
         return 0
 
     return _with_store(settings, work)

@@ -86,6 +86,9 @@ class Process:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path | None = None
+    argv: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: Path = ROOT
 
     @property
     def pid(self) -> int:
@@ -115,6 +118,11 @@ class Process:
     def send(self, signum: int) -> None:
         if self.alive():
             self.popen.send_signal(signum)
+
+    def restart(self) -> Process:
+        """The same command started again (same environment, same log), once this one ended."""
+        self.stop()
+        return start(self.name, self.argv, env=dict(self.env), cwd=self.cwd, log=self.log)
 
     def stop(self, timeout: float = 15.0, *, signum: int = signal.SIGTERM) -> None:
         """`signum` (SIGTERM), then SIGKILL if it has not ended within `timeout` s."""
@@ -151,4 +159,4 @@ def start(
     finally:
         if out is not None:
             out.close()
-    return Process(name, popen, log)
+    return Process(name, popen, log, tuple(argv), tuple((env or {}).items()), cwd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -42,12 +43,18 @@ class Revoker:
         """One access token."""
         await self.store.add([Revocation(RevocationKind.TOKEN, jti, self._until())])
 
-    async def user(self, sub: str) -> None:
-        """Every token of `sub` issued before now, their refresh chains too; tokens issued
-        afterwards (a new login) are fine."""
+    async def user(self, sub: str) -> float:
+        """Every token of `sub` issued before now, their refresh chains too; the instant from
+        which tokens are fine again. Tokens carry `iat` in whole seconds, so that instant is
+        the next whole second: a token issued in the second of the revocation is refused
+        (log in again a second later) rather than one issued just before it let through."""
         now = self.clock()
+        not_before = float(math.floor(now) + 1)
         await self.accounts.revoke_user(sub, now)
-        await self.store.add([Revocation(RevocationKind.USER, sub, self._until(), not_before=now)])
+        await self.store.add(
+            [Revocation(RevocationKind.USER, sub, self._until(), not_before=not_before)]
+        )
+        return not_before
 
     async def key(self, kid: str) -> None:
         """A retired key: every token it signed (none newer than now)."""

@@ -75,6 +75,9 @@ class JWKSCache:
         """Bumped whenever the key set changes; caches of verified tokens compare it."""
         self.fetches = 0
         self.failures = 0
+        self.miss_fetches = 0
+        """Fetches made because a token named a key not in the set (a rotation should cause
+        none: keys are published before they sign)."""
 
     @property
     def ready(self) -> bool:
@@ -114,6 +117,8 @@ class JWKSCache:
             if now - self._last_miss_fetch < self.policy.miss_cooldown:
                 return None
             self._last_miss_fetch = now
+            self.miss_fetches += 1
+            log.info("a token named a key not in the set: fetching the key set again")
         # Concurrent misses join the fetch under way rather than fail while it runs.
         await self.refresh()
         return self._keys.get(kid)

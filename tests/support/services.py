@@ -42,6 +42,11 @@ class Service:
     def stop(self) -> None:
         self.process.stop()
 
+    def restart(self) -> None:
+        """Stop it and start it again as it was started; wait until it is ready."""
+        self.process = self.process.restart()
+        self.wait_ready()
+
     def request_count(self, route: str) -> float:
         """The sum of this service's request counters for one route template."""
         text = httpx.get(f"{self.url}/metrics", timeout=5).text
