@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-lanyard_e2e}
 export LANYARD_COMPOSE="${COMPOSE[*]}"
+# Keys published 5 s, signing 10 s after a rotation, vending following the JWKS max-age:
+# the rotation tests run in seconds rather than the production defaults' minutes.
+export JWKS_MAX_AGE=${JWKS_MAX_AGE:-5} KEY_PUBLICATION_MARGIN=${KEY_PUBLICATION_MARGIN:-5}
+export JWKS_MIN_TTL=${JWKS_MIN_TTL:-1}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
+export LANYARD_GATEWAY=$GATEWAY
 
 teardown() {
     status=$?
