@@ -28,7 +28,7 @@ from vending_service.app import create_app
 from vending_service.quotas import Quota, QuotaExceeded, quota_day
 from vending_service.settings import VendingSettings
 
-__all__ = ["UnmeteredQuotas", "ceiling", "ceiling_app", "fixed_caller", "jwks"]
+__all__ = ["UnmeteredQuotas", "ceiling", "ceiling_app", "documents", "fixed_caller", "jwks"]
 
 CEILING_CALLER = AccessClaims(
     sub="ceiling", scopes=frozenset({"cats:read"}), tier="free", exp=math.inf
@@ -72,13 +72,25 @@ def ceiling() -> ASGIApp:
 
 def jwks() -> Starlette:
     """Serves the JWKS document in `BENCH_JWKS_FILE` as an auth service would."""
-    document = Path(os.environ["BENCH_JWKS_FILE"]).read_bytes()
+    return _serve_documents({"jwks.json": Path(os.environ["BENCH_JWKS_FILE"])})
 
-    async def keys(request: Request) -> Response:
-        return Response(
-            document,
-            media_type="application/json",
-            headers={"Cache-Control": "public, max-age=3600"},
-        )
 
-    return Starlette(routes=[Route("/.well-known/jwks.json", keys, methods=["GET"])])
+def documents() -> Starlette:
+    """Serves `jwks.json` and `revocations.jwt` from the folder `BENCH_DOCUMENTS`."""
+    folder = Path(os.environ["BENCH_DOCUMENTS"])
+    return _serve_documents({name: folder / name for name in ("jwks.json", "revocations.jwt")})
+
+
+def _serve_documents(files: dict[str, Path]) -> Starlette:
+    """Each file at `/.well-known/<name>`, read once, cacheable for an hour."""
+    media = {".json": "application/json", ".jwt": "application/jwt"}
+    routes = []
+    for name, path in files.items():
+        body = path.read_bytes()
+
+        async def serve(request: Request, body: bytes = body, kind: str = path.suffix) -> Response:
+            headers = {"Cache-Control": "public, max-age=3600"}
+            return Response(body, media_type=media[kind], headers=headers)
+
+        routes.append(Route(f"/.well-known/{name}", serve, methods=["GET"]))
+    return Starlette(routes=routes)

@@ -183,6 +183,7 @@ def summarize(results: Results, started: str) -> dict[str, Any]:
         "throughput": throughput,
         "latency": latency,
         "micro": [dataclasses.asdict(m) for m in results.micro],
+        "revocations": dataclasses.asdict(results.revocations) if results.revocations else None,
         "ratios": ratios,
         "targets": [
             {
@@ -230,6 +231,14 @@ def table(summary: dict[str, Any]) -> str:
     lines += ["", "Micro: microseconds per operation (median of the batches)"]
     for row in summary["micro"]:
         lines.append(f"  {row['name']:52}{row['us']:9.1f}")
+    load = summary.get("revocations")
+    if load:
+        lines += [
+            "",
+            f"Revocation list: {load['sessions']:,} revoked sessions "
+            f"({load['bytes'] / 2**20:.1f} MiB) fetched, verified and loaded in "
+            f"{load['ms']:.0f} ms (median), peak {load['peak_mib']:.1f} MiB allocated",
+        ]
     lines += ["", "Ratios (same run)"]
     for name, value in summary["ratios"].items():
         lines.append(f"  {name:52}{value:9.2f}")

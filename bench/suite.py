@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.load import Sample, run_wrk
 from bench.micro import MicroResult, run_micro
 from bench.processes import Server, start_redis, start_uvicorn, start_vending
+from bench.revocations import ListLoad, measure_list_load
 from tests.support.tokens import TokenMinter
 
 __all__ = ["FULL", "SMOKE", "VARIANTS", "WORKLOADS", "Plan", "Results", "run_suite"]
@@ -80,6 +81,8 @@ class Plan:
     """Never-repeated invalid tokens: more than the verifier remembers of refusals (10,000)."""
     sign_batch: int
     micro_repetitions: int
+    revocation_sessions: int
+    """Revoked sessions in the revocation list whose load is timed."""
 
     @property
     def pause_ms(self) -> int:
@@ -100,6 +103,7 @@ FULL = Plan(
     fresh_tokens=40_000,
     sign_batch=200,
     micro_repetitions=5,
+    revocation_sessions=100_000,
 )
 SMOKE = Plan(
     smoke=True,
@@ -114,6 +118,7 @@ SMOKE = Plan(
     fresh_tokens=10_000,
     sign_batch=5,
     micro_repetitions=1,
+    revocation_sessions=1_000,
 )
 
 
@@ -139,6 +144,7 @@ class Results:
     throughput: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
     latency: dict[str, list[Sample]] = field(default_factory=dict)
     micro: list[MicroResult] = field(default_factory=list)
+    revocations: ListLoad | None = None
     seconds: float = 0.0
 
 
@@ -249,6 +255,10 @@ def run_suite(plan: Plan, workdir: Path) -> Results:
         workdir,
         sign_batch=plan.sign_batch,
         repetitions=plan.micro_repetitions,
+    )
+    _say("revocation list load ...")
+    results.revocations = measure_list_load(
+        plan.revocation_sessions, repetitions=plan.micro_repetitions
     )
     _say("starting servers ...")
     with _servers(workdir, placement) as servers:
