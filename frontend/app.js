@@ -20,7 +20,7 @@ const TITLES = {
   picture: "Picture",
 };
 const ENDED = {
-  logout: "You have logged out. See you soon!",
+  logout: "You have logged out: this session's tokens stop working everywhere within seconds.",
   expired: "Your session has ended. Please log in again.",
   elsewhere: "You were logged out in another tab. Please log in again.",
 };

@@ -117,7 +117,9 @@ def test_logout_empties_storage_and_no_later_request_carries_a_token(
         page.get_by_role("button", name="Log out").click()
 
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    expect(page.locator("#login-message")).to_have_text("You have logged out. See you soon!")
+    expect(page.locator("#login-message")).to_have_text(
+        "You have logged out: this session's tokens stop working everywhere within seconds."
+    )
     assert page.evaluate("() => localStorage.length") == 0
     assert page.evaluate("() => sessionStorage.length") == 0
     sent_body = logout.value.post_data_json
