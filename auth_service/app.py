@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from auth_service.accounts import AccountStore
 from auth_service.accounts.sql import SQLAccountStore
 from auth_service.booth import Booth
+from auth_service.clients import ClientRegistry
 from auth_service.keys import KeyEncryptionKey, KeyKeeper, KeyRing, KeyStore
 from auth_service.keys.files import legacy_keys
 from auth_service.keys.sql import SQLKeyStore
@@ -155,7 +156,11 @@ def create_app(
                 )
             yield {
                 STATE_KEY: AuthState(
-                    booth=booth, keeper=keeper, revocations=publisher, metrics=metrics
+                    booth=booth,
+                    clients=ClientRegistry(settings.client_id, settings.oauth_clients),
+                    keeper=keeper,
+                    revocations=publisher,
+                    metrics=metrics,
                 )
             }
 

@@ -11,34 +11,27 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-
-import anyio
+from dataclasses import replace
 
 from auth_service.accounts import AccountStore, RefreshRecord, Spent, User, hash_refresh_token
-from auth_service.errors import InvalidCredentials, InvalidRefreshToken, UsernameTaken
+from auth_service.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    UsernameTaken,
+)
+from auth_service.issuer import TokenIssuer, TokenPair, granted_scope
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
 from auth_service.revocations import Revoker
 from auth_service.settings import AuthSettings
 from auth_service.throttle import LoginThrottle
 from shared.errors import StoreUnavailable
-from shared.tokens.claims import ACCESS_TOKEN_TYPE, issue_claims
-from shared.tokens.jws import sign
+from shared.tokens.claims import AccessClaims
 from shared.usernames import InvalidUsername, canonical_username
 
-__all__ = ["Booth", "TokenPair"]
+__all__ = ["Booth"]
 
 _MAX_REFRESH_TOKEN = 128
-
-
-@dataclass(frozen=True, slots=True)
-class TokenPair:
-    """A new access token and the refresh token that renews it."""
-
-    access_token: str
-    expires_in: int
-    refresh_token: str
 
 
 class Booth:
@@ -62,6 +55,7 @@ class Booth:
         self.keys = keys
         self.revoker = revoker
         self.clock = clock
+        self.issuer = TokenIssuer(settings, keys, clock=clock)
 
     async def register(self, raw_username: str, password: str) -> str:
         """Create an account; the canonical username. `UsernameTaken` if it exists."""
@@ -79,8 +73,18 @@ class Booth:
         await self.store.create_user(user)
         return username
 
-    async def login(self, raw_username: str, password: str, address: str) -> TokenPair:
-        """A token pair for the right password; throttled by failures (see `LoginThrottle`)."""
+    async def login(
+        self,
+        raw_username: str,
+        password: str,
+        address: str,
+        *,
+        scope: str | None = None,
+        client_id: str | None = None,
+    ) -> TokenPair:
+        """A token pair for the right password; throttled by failures (see `LoginThrottle`).
+        `scope` narrows what the tokens may do (never widens it); `client_id` is the client
+        they are issued to (the browser app unless a confidential client asks)."""
         try:
             username = canonical_username(raw_username)
         except InvalidUsername:
@@ -97,20 +101,34 @@ class Booth:
         if not ok or user is None:
             raise InvalidCredentials()
         await self.throttle.succeeded(username, address)
+        granted = granted_scope(scope, user.scopes)
         if self.passwords.needs_rehash(user.password_hash):
             await self.store.set_password_hash(username, await self.passwords.hash(password))
         refresh_token, record = self._new_refresh(username, family_id=uuid.uuid4().hex)
+        if granted != user.scopes:
+            record = replace(record, scope=granted)
         await self.store.add_refresh(record)
-        return await self._pair(user, refresh_token, record.family_id)
+        return await self.issuer.issue(user, refresh_token, record.family_id, granted, client_id)
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
+    async def refresh(
+        self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
+    ) -> TokenPair:
         """A new pair for a live refresh token, which is spent. A token presented a second
-        time means it was stolen (or raced): its whole chain is revoked (OAuth 2.0 BCP)."""
+        time means it was stolen (or raced): its whole chain is revoked (OAuth 2.0 BCP).
+        `scope` may narrow the new access token within what the chain was granted."""
         if not 0 < len(refresh_token) <= _MAX_REFRESH_TOKEN:
             raise InvalidRefreshToken()
+        token_hash = hash_refresh_token(refresh_token)
+        if scope is not None:
+            # A scope the chain was never granted is refused before the token is spent, so
+            # the client keeps a working refresh token (RFC 6749 6).
+            known = await self.store.find_refresh(token_hash)
+            user = await self.store.get_user(known.username) if known else None
+            if known is not None and user is not None:
+                granted_scope(scope, self._allowed(known.scope, user))
         new_token, successor = self._new_refresh("", family_id="")
         now = self.clock()
-        spend = await self.store.spend_refresh(hash_refresh_token(refresh_token), successor, now)
+        spend = await self.store.spend_refresh(token_hash, successor, now)
         if spend.outcome is Spent.REUSED:
             await self.store.revoke_family(spend.family_id, now)
             await self.revoker.session(spend.family_id)
@@ -119,7 +137,41 @@ class Booth:
         user = await self.store.get_user(spend.username)
         if user is None:
             raise InvalidRefreshToken()
-        return await self._pair(user, new_token, spend.family_id)
+        granted = granted_scope(scope, self._allowed(spend.scope, user))
+        return await self.issuer.issue(user, new_token, spend.family_id, granted, client_id)
+
+    @staticmethod
+    def _allowed(chain_scope: str | None, user: User) -> str:
+        """What a chain may still grant: what it was granted that the user still has (a
+        scope taken away since is not handed back by a refresh)."""
+        chain = chain_scope if chain_scope is not None else user.scopes
+        return " ".join(s for s in chain.split() if s in user.scopes.split())
+
+    async def revoke(self, token: str, hint: str | None = None) -> None:
+        """RFC 7009: a refresh token revokes its chain and every access token issued from it;
+        an access token of ours goes on the revocation list. Anything else (unknown, spent,
+        expired, not ours) changes nothing, and is no error. `hint` says what to try first."""
+        kinds = ["access_token", "refresh_token"]
+        if hint != "access_token":
+            kinds.reverse()
+        for kind in kinds:
+            if kind == "refresh_token" and 0 < len(token) <= _MAX_REFRESH_TOKEN:
+                if await self.store.find_refresh(hash_refresh_token(token)) is not None:
+                    await self.logout(token)
+                    return
+            elif kind == "access_token":
+                claims = await self.issuer.own_claims(token)
+                if claims is not None and claims.jti is not None:
+                    await self.revoker.token(claims.jti)
+                    return
+
+    async def introspect(self, token: str) -> AccessClaims | None:
+        """RFC 7662: the claims of an access token of ours that is live and not revoked;
+        None for anything else (expired, forged, revoked, unknown, a refresh token)."""
+        claims = await self.issuer.own_claims(token)
+        if claims is None or (await self.revoker.current()).refuses(claims):
+            return None
+        return claims
 
     async def logout(self, refresh_token: str) -> None:
         """Revoke the whole chain the token belongs to, and with it every access token it
@@ -141,22 +193,3 @@ class Booth:
             expires_at=now + self.settings.refresh_token_ttl,
         )
         return token, record
-
-    async def _pair(self, user: User, refresh_token: str, sid: str) -> TokenPair:
-        now = self.clock()
-        claims = issue_claims(
-            issuer=self.settings.issuer,
-            audience=self.settings.audience,
-            subject=user.username,
-            scope=user.scopes,
-            tier=user.tier,
-            issued_at=int(now),
-            lifetime=self.settings.access_token_ttl,
-            client_id=self.settings.client_id,
-            sid=sid,
-        )
-        key = self.keys.signing(now)
-        header = {"kid": key.kid, "typ": ACCESS_TOKEN_TYPE}
-        # An RSA signature is a slice of CPU too long for the event loop: a worker thread.
-        token = await anyio.to_thread.run_sync(lambda: sign(header, claims, key.private_key))
-        return TokenPair(token, self.settings.access_token_ttl, refresh_token)

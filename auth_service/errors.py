@@ -7,6 +7,7 @@ from shared.errors import Conflict, InvalidInput, LanyardError
 __all__ = [
     "InvalidCredentials",
     "InvalidRefreshToken",
+    "InvalidScope",
     "PasswordPolicyError",
     "Throttled",
     "UsernameTaken",
@@ -23,6 +24,12 @@ class InvalidRefreshToken(LanyardError):
     """The refresh token is unknown, expired, spent or revoked."""
 
     detail = "the refresh token is invalid or expired"
+
+
+class InvalidScope(LanyardError):
+    """A scope was asked for that the user (or the refresh chain) was never granted."""
+
+    detail = "the requested scope is invalid, unknown or more than was granted"
 
 
 class Throttled(LanyardError):

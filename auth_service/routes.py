@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth_service.addresses import client_address
 from auth_service.keys import NoSigningKey
+from auth_service.oauth import introspect, revoke, token
 from auth_service.state import app_state
 from auth_service.views import metadata_document, token_response
 from shared.web.bodies import read_json_object
@@ -20,36 +20,6 @@ __all__ = ["routes"]
 
 _CREDENTIALS = {"username": str, "password": str}
 _REFRESH = {"refresh_token": str}
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def client_address(request: Request) -> str:
-    """The caller's address; X-Forwarded-For is read only when the peer is a trusted proxy."""
-    peer = request.client.host if request.client else "unknown"
-    trusted = app_state(request).booth.settings.trusted_proxies
-    if not trusted or not _in(peer, trusted):
-        return peer
-    hops = [h.strip() for v in request.headers.getlist("x-forwarded-for") for h in v.split(",")]
-    for hop in reversed(hops):
-        if not _in(hop, trusted):
-            return hop if _is_ip(hop) else peer
-    return peer
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _in(address: str, networks: tuple[Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 async def register(request: Request) -> Response:
@@ -138,6 +108,9 @@ routes = [
     Route("/login", login, methods=["POST"]),
     Route("/refresh", refresh, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
+    Route("/token", token, methods=["POST"]),
+    Route("/revoke", revoke, methods=["POST"]),
+    Route("/introspect", introspect, methods=["POST"]),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/revocations.jwt", revocations, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auth_service.clients import parse_clients
 from auth_service.keys.model import Lifecycle
 from shared.settings import (
     env_bool,
@@ -32,6 +33,7 @@ class AuthSettings:
     issuer: str = "http://127.0.0.1:8001"
     audience: str = "lanyard-vending"
     client_id: str = "lanyard-web"
+    oauth_clients: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     keys_dir: Path = Path("keys")
     key_encryption_key_file: Path = Path("keys/kek")
     key_rotation_interval: int = 30 * 86400
@@ -77,6 +79,7 @@ class AuthSettings:
             issuer=env_str(env, "ISSUER", "http://127.0.0.1:8001").rstrip("/"),
             audience=env_str(env, "AUDIENCE", "lanyard-vending"),
             client_id=env_str(env, "CLIENT_ID", "lanyard-web"),
+            oauth_clients=parse_clients("OAUTH_CLIENTS", env.get("OAUTH_CLIENTS", "")),
             keys_dir=keys_dir,
             key_encryption_key_file=Path(
                 env_str(env, "KEY_ENCRYPTION_KEY_FILE", str(keys_dir / "kek"))

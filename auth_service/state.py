@@ -8,6 +8,7 @@ from typing import cast
 from starlette.requests import HTTPConnection
 
 from auth_service.booth import Booth
+from auth_service.clients import ClientRegistry
 from auth_service.keys import KeyKeeper
 from auth_service.revocations import RevocationPublisher
 from shared.web.metrics import HTTPMetrics
@@ -22,6 +23,7 @@ class AuthState:
     """The booth and what serves it, made once per app by its lifespan."""
 
     booth: Booth
+    clients: ClientRegistry
     keeper: KeyKeeper
     revocations: RevocationPublisher
     metrics: HTTPMetrics

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from starlette.responses import JSONResponse, Response
 
-from auth_service.booth import TokenPair
 from auth_service.errors import InvalidCredentials, InvalidRefreshToken, Throttled
+from auth_service.issuer import TokenPair
 from auth_service.settings import AuthSettings
 from shared.web.problems import COMMON_PROBLEMS, Problem, Problems
 
@@ -32,29 +32,36 @@ PROBLEMS: Problems = {
 """Every error the booth answers with, and what it becomes."""
 
 
-def token_response(pair: TokenPair) -> Response:
-    """The OAuth 2.0 token response (RFC 6749 5.1), never cached."""
-    body = {
+def token_response(pair: TokenPair, *, oauth: bool = False) -> Response:
+    """The OAuth 2.0 token response (RFC 6749 5.1), never cached; `/token` also says the
+    granted `scope` (the contract's JSON `/login` answer stays as it was)."""
+    body: dict[str, object] = {
         "access_token": pair.access_token,
         "token_type": "Bearer",
         "expires_in": pair.expires_in,
         "refresh_token": pair.refresh_token,
     }
+    if oauth:
+        body["scope"] = pair.scope
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def metadata_document(settings: AuthSettings) -> bytes:
     """The RFC 8414 authorization server metadata, as compact JSON."""
     issuer = settings.issuer
+    methods = ["none", "client_secret_basic", "client_secret_post"]
     document = {
         "issuer": issuer,
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "token_endpoint": f"{issuer}/login",
-        "revocation_endpoint": f"{issuer}/logout",
+        "token_endpoint": f"{issuer}/token",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "introspection_endpoint": f"{issuer}/introspect",
         "grant_types_supported": ["password", "refresh_token"],
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "revocation_endpoint_auth_methods_supported": ["none"],
+        "token_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": methods[1:],
         "scopes_supported": list(settings.default_scopes),
+        "service_documentation": f"{issuer}/openapi.json",
     }
     return json.dumps(document, separators=(",", ":")).encode("utf-8")

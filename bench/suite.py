@@ -81,8 +81,7 @@ class Plan:
     """Never-repeated invalid tokens: more than the verifier remembers of refusals (10,000)."""
     sign_batch: int
     micro_repetitions: int
-    revocation_sessions: int
-    """Revoked sessions in the revocation list whose load is timed."""
+    revocation_sessions: int  # revoked sessions in the list whose load is timed
 
     @property
     def pause_ms(self) -> int:

@@ -27,6 +27,8 @@ class RefreshRecord:
     username: str
     issued_at: float
     expires_at: float
+    scope: str | None = None
+    """The chain's granted scope, when narrower than the user's (RFC 6749 3.3)."""
 
 
 class Spent(Enum):
@@ -47,6 +49,7 @@ class Spend:
     outcome: Spent
     family_id: str = ""
     username: str = ""
+    scope: str | None = None
 
 
 def hash_refresh_token(token: str) -> str:

@@ -21,6 +21,10 @@ class AccountStore(Protocol):
     async def set_tier(self, username: str, tier: str) -> bool: ...
     async def add_refresh(self, record: RefreshRecord) -> None: ...
 
+    async def find_refresh(self, token_hash: str) -> RefreshRecord | None:
+        """The stored record of a refresh token (spent, revoked or not), changing nothing."""
+        ...
+
     async def spend_refresh(self, token_hash: str, successor: RefreshRecord, now: float) -> Spend:
         """Atomically: if `token_hash` is unspent, live and unrevoked, mark it spent and store
         `successor` in its chain (its family and username taken from the spent one).

@@ -52,6 +52,7 @@ refresh_tokens = Table(
     Column("expires_at", Float, nullable=False),
     Column("spent_at", Float, nullable=True),
     Column("revoked_at", Float, nullable=True),
+    Column("scope", String(255), nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
 )
 
@@ -111,6 +112,21 @@ class SQLAccountStore:
             await conn.execute(insert(refresh_tokens).values(**_record_values(record)))
 
     @store_call("user store")
+    async def find_refresh(self, token_hash: str) -> RefreshRecord | None:
+        rt = refresh_tokens
+        query = select(
+            rt.c.token_hash,
+            rt.c.family_id,
+            rt.c.username,
+            rt.c.issued_at,
+            rt.c.expires_at,
+            rt.c.scope,
+        ).where(rt.c.token_hash == token_hash)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else RefreshRecord(*row)
+
+    @store_call("user store")
     async def spend_refresh(self, token_hash: str, successor: RefreshRecord, now: float) -> Spend:
         rt = refresh_tokens
         async with self.engine.begin() as conn:
@@ -124,14 +140,14 @@ class SQLAccountStore:
                         rt.c.expires_at > now,
                     )
                     .values(spent_at=now)
-                    .returning(rt.c.family_id, rt.c.username)
+                    .returning(rt.c.family_id, rt.c.username, rt.c.scope)
                 )
             ).first()
             if spent is not None:
                 values = _record_values(successor)
-                values.update(family_id=spent.family_id, username=spent.username)
+                values.update(family_id=spent.family_id, username=spent.username, scope=spent.scope)
                 await conn.execute(insert(rt).values(**values))
-                return Spend(Spent.FRESH, str(spent.family_id), str(spent.username))
+                return Spend(Spent.FRESH, str(spent.family_id), str(spent.username), spent.scope)
             previous = (
                 await conn.execute(
                     select(rt.c.family_id, rt.c.username, rt.c.spent_at).where(
@@ -183,4 +199,5 @@ def _record_values(record: RefreshRecord) -> dict[str, object]:
         "username": record.username,
         "issued_at": record.issued_at,
         "expires_at": record.expires_at,
+        "scope": record.scope,
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Revocation", "RevocationKind"]
+from shared.tokens.revocations import RevocationList
+
+__all__ = ["Revocation", "RevocationKind", "as_list"]
 
 
 class RevocationKind(Enum):
@@ -27,3 +30,23 @@ class Revocation:
     """After this no token it could refuse is still valid: it leaves the list."""
     not_before: float | None = None
     """For a user: tokens issued before this instant are revoked."""
+
+
+def as_list(
+    entries: Iterable[Revocation], *, issued_at: float, expires_at: float
+) -> RevocationList:
+    """`entries` as the verifiers' `RevocationList` (a user's latest not-before wins)."""
+    ids: dict[RevocationKind, set[str]] = {kind: set() for kind in RevocationKind}
+    subs: dict[str, float] = {}
+    for entry in entries:
+        ids[entry.kind].add(entry.value)
+        if entry.kind is RevocationKind.USER and entry.not_before is not None:
+            subs[entry.value] = max(subs.get(entry.value, 0.0), entry.not_before)
+    return RevocationList(
+        issued_at=issued_at,
+        expires_at=expires_at,
+        sids=frozenset(ids[RevocationKind.SESSION]),
+        jtis=frozenset(ids[RevocationKind.TOKEN]),
+        kids=frozenset(ids[RevocationKind.KEY]),
+        subs=subs,
+    )

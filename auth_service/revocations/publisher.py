@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import anyio
 
 from auth_service.keys import KeyRing
-from auth_service.revocations.model import RevocationKind
+from auth_service.revocations.model import as_list
 from auth_service.revocations.port import RevocationStore
 from shared.tokens.jws import sign
 from shared.tokens.revocations import REVOCATIONS_TYPE, revocations_payload
@@ -79,20 +79,15 @@ class RevocationPublisher:
 
     async def _build(self, version: int, now: float) -> _Built:
         entries = await self.store.live(now)
-        by_kind: dict[RevocationKind, set[str]] = {kind: set() for kind in RevocationKind}
-        subs: dict[str, float] = {}
-        for entry in entries:
-            by_kind[entry.kind].add(entry.value)
-            if entry.kind is RevocationKind.USER and entry.not_before is not None:
-                subs[entry.value] = max(subs.get(entry.value, 0.0), entry.not_before)
+        listed = as_list(entries, issued_at=now, expires_at=now + self.lifetime)
         payload = revocations_payload(
             issuer=self.issuer,
             issued_at=int(now),
             lifetime=self.lifetime,
-            sids=list(by_kind[RevocationKind.SESSION]),
-            jtis=list(by_kind[RevocationKind.TOKEN]),
-            kids=list(by_kind[RevocationKind.KEY]),
-            subs=subs,
+            sids=list(listed.sids),
+            jtis=list(listed.jtis),
+            kids=list(listed.kids),
+            subs=listed.subs,
         )
         key = self.keys.signing(now)
         content = {k: v for k, v in payload.items() if k not in ("iat", "exp")}

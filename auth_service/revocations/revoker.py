@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 from auth_service.accounts import AccountStore
-from auth_service.revocations.model import Revocation, RevocationKind
+from auth_service.revocations.model import Revocation, RevocationKind, as_list
 from auth_service.revocations.port import RevocationStore
+from shared.tokens.revocations import RevocationList
 
 __all__ = ["Revoker"]
 
@@ -55,6 +56,11 @@ class Revoker:
             [Revocation(RevocationKind.USER, sub, self._until(), not_before=not_before)]
         )
         return not_before
+
+    async def current(self) -> RevocationList:
+        """What is revoked now, as a verifier would see it in the list."""
+        now = self.clock()
+        return as_list(await self.store.live(now), issued_at=now, expires_at=now)
 
     async def key(self, kid: str) -> None:
         """A retired key: every token it signed (none newer than now)."""

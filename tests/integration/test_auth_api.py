@@ -155,7 +155,7 @@ async def test_metadata_matches_the_configured_issuer(
     issuer = auth_settings.issuer
     assert document["issuer"] == issuer
     assert document["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
-    assert document["token_endpoint"] == f"{issuer}/login"
+    assert document["token_endpoint"] == f"{issuer}/token"
     assert isinstance(document["response_types_supported"], list)
 
 

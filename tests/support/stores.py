@@ -57,6 +57,9 @@ class MemoryAccountStore:
     async def add_refresh(self, record: RefreshRecord) -> None:
         self.refresh[record.token_hash] = record
 
+    async def find_refresh(self, token_hash: str) -> RefreshRecord | None:
+        return self.refresh.get(token_hash)
+
     async def spend_refresh(self, token_hash: str, successor: RefreshRecord, now: float) -> Spend:
         record = self.refresh.get(token_hash)
         if record is None:
@@ -67,9 +70,9 @@ class MemoryAccountStore:
             return Spend(Spent.INVALID)
         self.spent[token_hash] = now
         self.refresh[successor.token_hash] = replace(
-            successor, family_id=record.family_id, username=record.username
+            successor, family_id=record.family_id, username=record.username, scope=record.scope
         )
-        return Spend(Spent.FRESH, record.family_id, record.username)
+        return Spend(Spent.FRESH, record.family_id, record.username, record.scope)
 
     async def revoke_family(self, family_id: str, now: float) -> None:
         for token_hash, record in self.refresh.items():
