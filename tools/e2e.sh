@@ -12,6 +12,8 @@ export LANYARD_COMPOSE="${COMPOSE[*]}"
 # the rotation tests run in seconds rather than the production defaults' minutes.
 export JWKS_MAX_AGE=${JWKS_MAX_AGE:-5} KEY_PUBLICATION_MARGIN=${KEY_PUBLICATION_MARGIN:-5}
 export JWKS_MIN_TTL=${JWKS_MIN_TTL:-1}
+# A confidential client for the OAuth tests (introspection needs one).
+export OAUTH_CLIENTS=${OAUTH_CLIENTS:-e2e-gateway:e2e-gateway-secret-0123456789}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
 export LANYARD_GATEWAY=$GATEWAY

@@ -21,6 +21,7 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
+from tests.support.oauth import walk_metadata
 from tests.support.services import Stack, running_pair
 from tools.processes import wait_until
 
@@ -131,3 +132,14 @@ def test_authlib_gets_refreshes_revokes_and_introspects_and_joserfc_verifies(
             print(f"revoked through /revoke: refused by the machine in {took:.2f} s")
 
     asyncio.run(run())
+
+
+def test_every_url_in_the_metadata_answers_as_its_rfc_says(booth: Stack) -> None:
+    issuer = booth.auth.url
+    answers = walk_metadata(
+        f"{issuer}/.well-known/oauth-authorization-server",
+        issuer,
+        {"username": "bruce", "password": PASSWORD},
+        (CLIENT, SECRET),
+    )
+    assert answers == dict.fromkeys(answers, 200), answers
