@@ -99,6 +99,7 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzStack]:
     workdir = tmp_path_factory.mktemp("fuzz")
     auth_env = {
         "ACCESS_TOKEN_TTL": "3600",
+        "OAUTH_CLIENTS": "fuzz-client:fuzz-client-secret-0123456789",
         # Every request comes from 127.0.0.1: throttle usernames, as ever, but not the address.
         "THROTTLE_IP_FAILURES": "1000000000",
     }

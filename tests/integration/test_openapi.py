@@ -175,6 +175,12 @@ async def test_auth_answers_conform_to_the_document(
         "/.well-known/jwks.json", headers={"If-None-Match": jwks.headers["etag"]}
     )
     await check(unchanged, "/.well-known/jwks.json", 304)
+    revocations = "/.well-known/revocations.jwt"
+    listed = await check(await auth_client.get(revocations), revocations, 200)
+    unchanged = await auth_client.get(
+        revocations, headers={"If-None-Match": listed.headers["etag"]}
+    )
+    await check(unchanged, revocations, 304)
     metadata = "/.well-known/oauth-authorization-server"
     await check(await auth_client.get(metadata), metadata, 200)
     for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
