@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,8 +21,14 @@ T = TypeVar("T")
 
 def _serve(args: argparse.Namespace) -> int:
     from auth_service.app import create_app
+    from shared.web.metrics import AuthMetrics
 
-    return serve(create_app(AuthSettings.from_env()), args)
+    settings = AuthSettings.from_env()
+    if args.access_log:
+        settings = dataclasses.replace(settings, access_log=True)
+    metrics = AuthMetrics()
+    app = create_app(settings, metrics=metrics)
+    return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -97,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     tier.add_argument("username")
     tier.add_argument("tier", choices=["free", "premium"])
     tier.set_defaults(func=_set_tier)
-    return run(parser, argv)
+    return run(parser, argv, service="auth")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from auth_service.throttle.redis import RedisThrottleStore
 from auth_service.views import PROBLEMS
 from shared.stores.db import create_engine, create_redis
 from shared.web.edge import edge_middleware
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import AuthMetrics
 from shared.web.problems import exception_handlers
 
 __all__ = ["create_app"]
@@ -36,10 +36,12 @@ def create_app(
     keys: KeyRing | None = None,
     passwords: Passwords | None = None,
     clock: Callable[[], float] = time.time,
+    metrics: AuthMetrics | None = None,
 ) -> Starlette:
-    """The auth service. Collaborators default to the real ones the settings describe."""
+    """The auth service. Collaborators default to the real ones the settings describe;
+    `metrics` is what the management port serves (`serve` passes its own)."""
     settings = settings or AuthSettings.from_env()
-    metrics = HTTPMetrics("auth")
+    metrics = metrics or AuthMetrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, AuthState]]:
@@ -68,6 +70,8 @@ def create_app(
                 ),
                 keys=keys or KeyRing.load(settings.keys_dir),
                 clock=clock,
+                on_login=metrics.logins,
+                on_reuse=metrics.refresh_reuse.inc,
             )
             yield {STATE_KEY: AuthState(booth=booth, metrics=metrics)}
 
@@ -80,5 +84,6 @@ def create_app(
             origins=settings.cors_origins,
             methods=("GET", "POST"),
             served_by=settings.served_by,
+            access_log=settings.access_log,
         ),
     )

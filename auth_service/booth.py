@@ -2,11 +2,15 @@
 
 Every rule of the booth lives in `Booth`: who may register, how a login is throttled, what
 a token says, and what a refresh token presented twice means (theft: its chain is revoked).
-Stores only keep and report; they decide nothing.
+Stores only keep and report; they decide nothing. Each login's outcome and each reuse is
+reported (`on_login`, `on_reuse`: the app counts them) and logged, never with a password
+or a token, and with a username only when it names an account (a mistyped password in the
+username field stays unwritten).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 import anyio
 
 from auth_service.accounts import AccountStore, RefreshRecord, Spent, User, hash_refresh_token
-from auth_service.errors import InvalidCredentials, InvalidRefreshToken, UsernameTaken
+from auth_service.errors import InvalidCredentials, InvalidRefreshToken, Throttled, UsernameTaken
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
@@ -29,6 +33,11 @@ from shared.usernames import InvalidUsername, canonical_username
 __all__ = ["Booth", "TokenPair"]
 
 _MAX_REFRESH_TOKEN = 128
+log = logging.getLogger("lanyard.auth")
+
+
+def _ignore(*args: object) -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +61,12 @@ class Booth:
         throttle: LoginThrottle,
         keys: KeyRing,
         clock: Callable[[], float] = time.time,
+        on_login: Callable[[str], None] = _ignore,
+        on_reuse: Callable[[], None] = _ignore,
     ) -> None:
         self.settings = settings
+        self.on_login = on_login
+        self.on_reuse = on_reuse
         self.store = store
         self.passwords = passwords
         self.throttle = throttle
@@ -77,7 +90,30 @@ class Booth:
         return username
 
     async def login(self, raw_username: str, password: str, address: str) -> TokenPair:
-        """A token pair for the right password; throttled by failures (see `LoginThrottle`)."""
+        """A token pair for the right password; throttled by failures (see `LoginThrottle`).
+        Its outcome goes to `on_login`: success, bad_credentials, throttled or unavailable."""
+        try:
+            pair, username = await self._login(raw_username, password, address)
+        except InvalidCredentials as exc:
+            self._login_outcome("bad_credentials", exc.username, address, logging.WARNING)
+            raise
+        except Throttled:
+            self._login_outcome("throttled", None, address, logging.WARNING)
+            raise
+        except StoreUnavailable:
+            self._login_outcome("unavailable", None, address, logging.ERROR)
+            raise
+        self._login_outcome("success", username, address, logging.INFO)
+        return pair
+
+    def _login_outcome(self, outcome: str, username: str | None, address: str, level: int) -> None:
+        self.on_login(outcome)
+        extra = {"event": "login", "outcome": outcome, "client": address}
+        if username:
+            extra["username"] = username
+        log.log(level, "login %s", outcome, extra=extra)
+
+    async def _login(self, raw_username: str, password: str, address: str) -> tuple[TokenPair, str]:
         try:
             username = canonical_username(raw_username)
         except InvalidUsername:
@@ -92,13 +128,13 @@ class Booth:
             raise
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None:
-            raise InvalidCredentials()
+            raise InvalidCredentials(user.username if user else None)
         await self.throttle.succeeded(username, address)
         if self.passwords.needs_rehash(user.password_hash):
             await self.store.set_password_hash(username, await self.passwords.hash(password))
         refresh_token, record = self._new_refresh(username, family_id=uuid.uuid4().hex)
         await self.store.add_refresh(record)
-        return await self._pair(user, refresh_token)
+        return await self._pair(user, refresh_token), username
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new pair for a live refresh token, which is spent. A token presented a second
@@ -110,6 +146,11 @@ class Booth:
         spend = await self.store.spend_refresh(hash_refresh_token(refresh_token), successor, now)
         if spend.outcome is Spent.REUSED:
             await self.store.revoke_family(spend.family_id, now)
+            self.on_reuse()
+            log.warning(
+                "refresh token reused: its chain is revoked",
+                extra={"event": "refresh_reuse", "username": spend.username},
+            )
         if spend.outcome is not Spent.FRESH:
             raise InvalidRefreshToken()
         user = await self.store.get_user(spend.username)

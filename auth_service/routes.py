@@ -11,7 +11,6 @@ from starlette.routing import Route
 from auth_service.state import app_state
 from auth_service.views import metadata_document, token_response
 from shared.web.bodies import read_json_object
-from shared.web.metrics import metrics_response
 from shared.web.openapi import openapi_route
 from shared.web.problems import problem_response
 
@@ -110,10 +109,6 @@ async def readyz(request: Request) -> Response:
     )
 
 
-async def metrics(request: Request) -> Response:
-    return metrics_response(app_state(request).metrics)
-
-
 routes = [
     Route("/register", register, methods=["POST"]),
     Route("/login", login, methods=["POST"]),
@@ -123,6 +118,5 @@ routes = [
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
     openapi_route("auth_service"),
 ]

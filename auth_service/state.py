@@ -8,7 +8,7 @@ from typing import cast
 from starlette.requests import HTTPConnection
 
 from auth_service.booth import Booth
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import AuthMetrics
 
 __all__ = ["STATE_KEY", "AuthState", "app_state"]
 
@@ -20,7 +20,7 @@ class AuthState:
     """The booth and what serves it, made once per app by its lifespan."""
 
     booth: Booth
-    metrics: HTTPMetrics
+    metrics: AuthMetrics
 
 
 def app_state(connection: HTTPConnection) -> AuthState:

@@ -22,7 +22,7 @@ from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.jwks import CachePolicy, JWKSCache
 from shared.tokens.verifier import TokenVerifier
 from shared.web.edge import edge_middleware
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import VendingMetrics
 from shared.web.problems import exception_handlers
 from vending_service.bearer import Authenticate, BearerAuthentication, verify_bearer
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
@@ -124,11 +124,13 @@ def create_app(
     catalogue: Catalogue = iter_catalogue,
     clock: Callable[[], float] = time.time,
     authenticate: Authenticate = verify_bearer,
+    metrics: VendingMetrics | None = None,
 ) -> Starlette:
     """The vending service. `transport` carries its JWKS fetches (tests pass a fake);
-    `authenticate` says who calls (by default: the bearer token, verified here)."""
+    `authenticate` says who calls (by default: the bearer token, verified here); `metrics`
+    is what the management port serves (`serve` passes its own)."""
     settings = settings or VendingSettings.from_env()
-    metrics = HTTPMetrics("vending")
+    metrics = metrics or VendingMetrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, VendingState]]:
@@ -152,7 +154,9 @@ def create_app(
                     min_ttl=settings.jwks_min_ttl,
                 ),
                 clock=clock,
+                on_fetch=metrics.jwks_fetches,
             )
+            metrics.jwks_keys.watch(lambda: len(jwks.keys))
             stack.push_async_callback(jwks.aclose)
             verifier = TokenVerifier(
                 jwks,
@@ -166,7 +170,13 @@ def create_app(
                 clock=clock,
             )
             await jwks.start()
-            machine = Machine(settings, pictures=picture_store, quotas=quota_store, clock=clock)
+            machine = Machine(
+                settings,
+                pictures=picture_store,
+                quotas=quota_store,
+                clock=clock,
+                on_quota=metrics.quota_decisions,
+            )
             state = VendingState(
                 machine=machine,
                 jwks=jwks,
@@ -187,6 +197,7 @@ def create_app(
                 methods=("GET", "POST", "PUT", "DELETE"),
                 expose_headers=EXPOSED_HEADERS,
                 served_by=settings.served_by,
+                access_log=settings.access_log,
             ),
             Middleware(BearerAuthentication, problems=PROBLEMS, authenticate=authenticate),
         ],

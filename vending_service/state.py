@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 
 from shared.tokens.jwks import JWKSCache
 from shared.tokens.verifier import TokenVerifier
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import VendingMetrics
 from vending_service.machine import Machine
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class VendingState:
     machine: Machine
     jwks: JWKSCache
     verifier: TokenVerifier
-    metrics: HTTPMetrics
+    metrics: VendingMetrics
     records: PictureRecords
 
 
