@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make e2e`: build the images, start the stack scaled to auth=2 vending=3, wait for health,
-# run tests/e2e/compose against http://127.0.0.1:8080, and always tear the stack down,
+# `make e2e`: build the images, start the stack scaled to auth=2 vending=3 with the
+# observability profile (Prometheus on 127.0.0.1:$PROMETHEUS_PORT), wait for health, run
+# tests/e2e/compose against http://127.0.0.1:$GATEWAY_PORT, and always tear the stack down,
 # printing the logs of failed services when something went wrong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +9,11 @@ cd "$(dirname "$0")/.."
 if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-lanyard_e2e}
 export LANYARD_COMPOSE="${COMPOSE[*]}"
+export COMPOSE_PROFILES=observability
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
+export LANYARD_GATEWAY=$GATEWAY
+export LANYARD_PROMETHEUS=http://127.0.0.1:${PROMETHEUS_PORT:-9090}
 
 teardown() {
     status=$?

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from threading import Thread
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import disable_created_metrics, start_http_server
+from prometheus_client import start_http_server
 
 from shared.settings import SettingsError
 from shared.web.metrics import HTTPMetrics
@@ -43,8 +43,6 @@ class ManagementServer:
 def management_server(metrics: HTTPMetrics, host: str, port: int) -> Iterator[ManagementServer]:
     """Serve `metrics` on `host`:`port` (any path answers with the exposition) while the
     block runs. A port already taken is a `SettingsError` naming `METRICS_PORT`."""
-    # `_created` samples would double every series; Prometheus needs none of them.
-    disable_created_metrics()  # type: ignore[no-untyped-call]
     try:
         server, thread = start_http_server(port, addr=host, registry=metrics.registry)
     except OSError as exc:

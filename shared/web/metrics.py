@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client import generate_latest as _generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
@@ -112,6 +118,9 @@ class HTTPMetrics:
     """The request counters and latency histogram of one service, and the process's own."""
 
     def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        # `_created` samples would double every series; nothing here reads them. (A switch of
+        # prometheus_client's for the whole process: every registry in it is one of these.)
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry or CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.requests = Counter(
