@@ -136,7 +136,7 @@ async def test_a_sane_request_id_is_adopted_and_echoed(given: str) -> None:
 async def test_an_unsafe_request_id_is_replaced_by_a_new_one(given: str) -> None:
     """Anything else is not adopted: the request gets a fresh 32-hex-digit id."""
     async with client(HTTPMetrics("test")) as edge:
-        answer = await edge.get("/plain", headers={"X-Request-ID": given.encode()})
+        answer = await edge.get("/plain", headers={b"X-Request-ID": given.encode()})
     (made,) = answer.headers.get_list("x-request-id")
     assert made != given
     assert len(made) == 32
