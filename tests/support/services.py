@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from auth_service.keys import generate_key
 from tools.processes import Process, distinct_ports, free_port, start
@@ -48,16 +48,13 @@ class Service:
         return httpx.get(self.metrics_url, timeout=5).text
 
     def metric(self, family: str, **labels: str) -> float:
-        """The sum of the samples of `family` whose labels include `labels`."""
-        total = 0.0
-        for line in self.metrics().splitlines():
-            name, _, rest = line.partition("{")
-            if name != family or line.startswith("#"):
-                continue
-            found = dict(re.findall(r'(\w+)="([^"]*)"', rest.rpartition("}")[0]))
-            if all(found.get(key) == value for key, value in labels.items()):
-                total += float(line.rpartition(" ")[2])
-        return total
+        """The sum of the samples named `family` whose labels include `labels`."""
+        return sum(
+            sample.value
+            for parsed in text_string_to_metric_families(self.metrics())
+            for sample in parsed.samples
+            if sample.name == family and labels.items() <= sample.labels.items()
+        )
 
     def request_count(self, route: str) -> float:
         """The sum of this service's request counters for one route template."""
