@@ -26,7 +26,7 @@ from tests.support.clock import FakeClock
 from tests.support.stores import MemoryAccountStore, MemoryPictureStore, MemoryQuotaStore
 from vending_service.machine import Machine
 from vending_service.pictures import Picture
-from vending_service.quotas import QuotaExceeded
+from vending_service.quotas import Quota, QuotaExceeded
 from vending_service.settings import VendingSettings
 
 PASSWORD = "a password nobody logs"
@@ -130,7 +130,7 @@ async def test_a_reused_refresh_token_is_reported_once_and_logged_without_the_to
 
 
 class DownQuotas(MemoryQuotaStore):
-    async def charge(self, subject: str, amount: int, limit: int, now: float) -> object:  # type: ignore[override]
+    async def charge(self, subject: str, amount: int, limit: int, now: float) -> Quota:
         raise StoreUnavailable("quota store")
 
 
