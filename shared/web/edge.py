@@ -11,8 +11,8 @@ header objects.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import secrets
 import time
 from collections.abc import Sequence
 
@@ -49,7 +49,7 @@ def request_id(header: bytes | None) -> str:
     (32 hex digits, like the gateway's `$request_id`)."""
     if header is not None and _REQUEST_ID.fullmatch(header):
         return header.decode("ascii")
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()
 
 
 class ProblemCORSMiddleware(CORSMiddleware):
@@ -120,7 +120,7 @@ class Edge:
                 given = value
         rid = request_id(given)
         REQUEST_ID.set(rid)  # each request runs in a task of its own: its own context
-        defaults = [*self.defaults, (b"x-request-id", rid.encode("ascii"))]
+        defaults = self.defaults
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -129,6 +129,8 @@ class Edge:
                 raw = message["headers"] = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in raw}
                 raw.extend(item for item in defaults if item[0] not in present)
+                if b"x-request-id" not in present:
+                    raw.append((b"x-request-id", rid.encode("ascii")))
                 if not cross_origin:
                     _vary_origin(raw, b"vary" in present)
             await send(message)

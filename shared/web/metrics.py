@@ -24,7 +24,7 @@ from prometheus_client import (
     disable_created_metrics,
 )
 from prometheus_client import generate_latest as _generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
@@ -56,12 +56,16 @@ def token_outcomes() -> tuple[str, ...]:
     return tuple(dict.fromkeys(["valid", "revoked", *sorted(reasons)]))
 
 
-class OutcomeCounter:
+class OutcomeCounter(Collector):
     """A counter with one label, called with the label's value: `logins("success")`.
 
-    The known values are bound at once, so every series exists (at 0) from the first
-    scrape and a rate over it is defined; a value from elsewhere in the code is bound when
-    first seen. Callers pass constants, never input.
+    The known values are there from the start, so every series exists (at 0) from the
+    first scrape and a rate over it is defined; a value from elsewhere in the code is added
+    when first seen. Callers pass constants, never input.
+
+    A fast path (two of these run on every vending request): a call adds one to a plain
+    integer, about a sixth of what a prometheus_client child's locked `inc()` costs; the
+    scrape reads a copy. Calls come from the event loop only, so no increment is lost.
     """
 
     def __init__(
@@ -72,19 +76,28 @@ class OutcomeCounter:
         values: Iterable[str],
         registry: CollectorRegistry,
     ) -> None:
-        self._family = Counter(name, documentation, [label], registry=registry)
-        self._children: dict[str, Any] = {value: self._family.labels(value) for value in values}
+        self.name = name
+        self.documentation = documentation
+        self.label = label
+        self._counts: dict[str, int] = dict.fromkeys(values, 0)
+        registry.register(self)
 
     def __call__(self, value: str) -> None:
-        child = self._children.get(value)
-        if child is None:
-            child = self._children[value] = self._family.labels(value)
-        child.inc()
+        counts = self._counts
+        counts[value] = counts.get(value, 0) + 1
 
     def value(self, label: str) -> float:
-        """What has been counted for `label` (tests and the command line read it)."""
-        child = self._children.get(label)
-        return float(child._value.get()) if child is not None else 0.0
+        """What has been counted for `label` (tests read it)."""
+        return float(self._counts.get(label, 0))
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(self.name, self.documentation, labels=[self.label])
+        for value, count in list(self._counts.items()):
+            family.add_metric([value], count)
+        yield family
+
+    def describe(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(self.name, self.documentation, labels=[self.label])
 
 
 class CallbackGauge(Collector):
