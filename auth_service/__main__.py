@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,10 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
     from auth_service.app import create_app
     from shared.web.metrics import AuthMetrics
 
-    settings = AuthSettings.from_env()
-    if args.access_log:
-        settings = dataclasses.replace(settings, access_log=True)
-    metrics = AuthMetrics()
+    settings, metrics = AuthSettings.from_env(), AuthMetrics()
     app = create_app(settings, metrics=metrics)
     return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
 

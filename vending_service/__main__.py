@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 
 from shared.web.cli import add_serve_command, run, serve
@@ -15,10 +14,7 @@ def _serve(args: argparse.Namespace) -> int:
     from vending_service.app import create_app
     from vending_service.settings import VendingSettings
 
-    settings = VendingSettings.from_env()
-    if args.access_log:
-        settings = dataclasses.replace(settings, access_log=True)
-    metrics = VendingMetrics()
+    settings, metrics = VendingSettings.from_env(), VendingMetrics()
     app = create_app(settings, metrics=metrics)
     return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
 

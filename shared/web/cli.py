@@ -35,9 +35,6 @@ def add_serve_command(
     serve_parser.add_argument(
         "--root-path", default="", help=f"path prefix behind a gateway, e.g. {prefix}"
     )
-    serve_parser.add_argument(
-        "--access-log", action="store_true", help="one log line per request (as ACCESS_LOG=true)"
-    )
     serve_parser.set_defaults(func=handler)
 
 

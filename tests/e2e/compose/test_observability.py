@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.e2e.compose.conftest import (
     bearer,
     compose,
     new_user,
+    wait_until,
 )
 
 DEPLOY = ROOT / "deploy"
@@ -46,17 +48,9 @@ def value(expr: str) -> float:
     return float(result[0]["value"][1]) if result else 0.0
 
 
-def eventually(check: Any, what: str, deadline: float = DEADLINE) -> None:
+def eventually(check: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
     """Poll `check()` until it is true (scrapes come every 15 s); fail naming `what`."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"timed out waiting for {what}")
+    wait_until(check, deadline, what)
 
 
 @pytest.fixture(scope="module", autouse=True)
