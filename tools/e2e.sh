@@ -13,6 +13,8 @@ export COMPOSE_PROFILES=observability
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
 export LANYARD_GATEWAY=$GATEWAY
+# The stack's own address follows the gateway's port (tokens' issuer, picture URLs).
+export PUBLIC_URL=${PUBLIC_URL:-$GATEWAY}
 export LANYARD_PROMETHEUS=http://127.0.0.1:${PROMETHEUS_PORT:-9090}
 
 teardown() {
