@@ -41,7 +41,7 @@ _REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 """What an `X-Request-ID` must look like to be adopted (`shared.logs.is_request_id`)."""
 _UNMATCHED = "<unmatched>"
 _TEMPLATES_KEPT = 1024
-access_log = logging.getLogger("lanyard.access")
+_access = logging.getLogger("lanyard.access")
 
 
 def request_id(header: bytes | None) -> str:
@@ -146,12 +146,16 @@ class Edge:
                 template, method if method in _METHODS else "OTHER", status, seconds
             )
             if self.access_log:
-                access_log.info(
+                _access.info(
                     "%s %s %s",
                     method,
                     scope["path"],
                     status,
-                    extra={"route": template, "status": status, "duration_ms": seconds * 1000},
+                    extra={
+                        "route": template,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                    },
                 )
 
     def _template(self, scope: Scope) -> str:
