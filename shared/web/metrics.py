@@ -64,7 +64,7 @@ class OutcomeCounter(Collector):
     when first seen. Callers pass constants, never input.
 
     A fast path (two of these run on every vending request): a call adds one to a plain
-    integer, about a sixth of what a prometheus_client child's locked `inc()` costs; the
+    integer, about a third of what a prometheus_client child's locked `inc()` costs; the
     scrape reads a copy. Calls come from the event loop only, so no increment is lost.
     """
 
