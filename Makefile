@@ -66,6 +66,16 @@ test-e2e-local: $(VENV)/.dev
 e2e: $(VENV)/.dev
 	tools/e2e.sh
 
+## test-rules: the Prometheus configuration and alert rules checked, and the alerts' unit tests
+## (deploy/prometheus/alerts.test.yml) run, with promtool: the one on PATH, else the one in the
+## prom/prometheus image (needs Docker)
+PROMETHEUS_IMAGE ?= prom/prometheus:v2.42.0
+PROMTOOL ?= $(shell command -v promtool 2>/dev/null || echo "docker run --rm -v $(CURDIR)/deploy/prometheus:/rules:ro -w /rules --entrypoint /bin/promtool $(PROMETHEUS_IMAGE)")
+.PHONY: test-rules
+test-rules:
+	cd deploy/prometheus && $(PROMTOOL) check config prometheus.yml
+	cd deploy/prometheus && $(PROMTOOL) test rules alerts.test.yml
+
 ## lint: ruff and mypy --strict
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -14,8 +14,11 @@ Command = Callable[[AuthSettings, argparse.Namespace], int]
 
 def _serve(args: argparse.Namespace) -> int:
     from auth_service.app import create_app
+    from shared.web.metrics import AuthMetrics
 
-    return serve(create_app(AuthSettings.from_env()), args)
+    settings, metrics = AuthSettings.from_env(), AuthMetrics()
+    app = create_app(settings, metrics=metrics)
+    return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     tier.add_argument("username")
     tier.add_argument("tier", choices=["free", "premium"])
     tier.set_defaults(func=_command("set_tier"))
-    return run(parser, argv)
+    return run(parser, argv, service="auth")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from auth_service.views import PROBLEMS
 from shared.errors import Unavailable
 from shared.stores.db import create_engine, create_redis
 from shared.web.edge import edge_middleware
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import AuthMetrics
 from shared.web.problems import exception_handlers
 
 __all__ = ["create_app"]
@@ -91,10 +91,12 @@ def create_app(
     revocation_store: RevocationStore | None = None,
     passwords: Passwords | None = None,
     clock: Callable[[], float] = time.time,
+    metrics: AuthMetrics | None = None,
 ) -> Starlette:
-    """The auth service. Collaborators default to the real ones the settings describe."""
+    """The auth service. Collaborators default to the real ones the settings describe;
+    `metrics` is what the management port serves (`serve` passes its own)."""
     settings = settings or AuthSettings.from_env()
-    metrics = HTTPMetrics("auth")
+    metrics = metrics or AuthMetrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, AuthState]]:
@@ -111,6 +113,13 @@ def create_app(
                 ring, interval=settings.key_rotation_interval, bits=settings.key_bits, clock=clock
             )
             await keeper.bootstrap(legacy_keys(settings.keys_dir))
+
+            def key_age() -> float | None:
+                signer = ring.timeline.signer(clock())
+                return None if signer is None else clock() - signer.activates_at
+
+            metrics.signing_key_age.watch(key_age)
+            metrics.signing_keys_unusable.watch(lambda: float(ring.unusable))
             revoker = Revoker(
                 stores.revocations,
                 stores.accounts,
@@ -132,6 +141,8 @@ def create_app(
                 keys=ring,
                 revoker=revoker,
                 clock=clock,
+                on_login=metrics.logins,
+                on_reuse=metrics.refresh_reuse.inc,
             )
             publisher = RevocationPublisher(
                 stores.revocations,
@@ -173,5 +184,6 @@ def create_app(
             origins=settings.cors_origins,
             methods=("GET", "POST"),
             served_by=settings.served_by,
+            access_log=settings.access_log,
         ),
     )

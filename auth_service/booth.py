@@ -2,11 +2,15 @@
 
 Every rule of the booth lives in `Booth`: who may register, how a login is throttled, what
 a token says, and what a refresh token presented twice means (theft: its chain is revoked).
-Stores only keep and report; they decide nothing.
+Stores only keep and report; they decide nothing. Each login's outcome and each reuse is
+reported (`on_login`, `on_reuse`: the app counts them) and logged, never with a password
+or a token, and with a username only when it names an account (a mistyped password in the
+username field stays unwritten).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -14,11 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from auth_service.accounts import AccountStore, RefreshRecord, Spent, User, hash_refresh_token
-from auth_service.errors import (
-    InvalidCredentials,
-    InvalidRefreshToken,
-    UsernameTaken,
-)
+from auth_service.errors import InvalidCredentials, InvalidRefreshToken, Throttled, UsernameTaken
 from auth_service.issuer import TokenIssuer, TokenPair, granted_scope
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
@@ -32,6 +32,11 @@ from shared.usernames import InvalidUsername, canonical_username
 __all__ = ["Booth"]
 
 _MAX_REFRESH_TOKEN = 128
+log = logging.getLogger("lanyard.auth")
+
+
+def _ignore(*args: object) -> None:
+    return None
 
 
 class Booth:
@@ -47,8 +52,12 @@ class Booth:
         keys: KeyRing,
         revoker: Revoker,
         clock: Callable[[], float] = time.time,
+        on_login: Callable[[str], None] = _ignore,
+        on_reuse: Callable[[], None] = _ignore,
     ) -> None:
         self.settings = settings
+        self.on_login = on_login
+        self.on_reuse = on_reuse
         self.store = store
         self.passwords = passwords
         self.throttle = throttle
@@ -84,7 +93,37 @@ class Booth:
     ) -> TokenPair:
         """A token pair for the right password; throttled by failures (see `LoginThrottle`).
         `scope` narrows what the tokens may do (never widens it); `client_id` is the client
-        they are issued to (the browser app unless a confidential client asks)."""
+        they are issued to (the browser app unless a confidential client asks). The outcome
+        goes to `on_login`: success, bad_credentials, throttled or unavailable."""
+        try:
+            pair, username = await self._login(raw_username, password, address, scope, client_id)
+        except InvalidCredentials as exc:
+            self._login_outcome("bad_credentials", exc.username, address, logging.WARNING)
+            raise
+        except Throttled:
+            self._login_outcome("throttled", None, address, logging.WARNING)
+            raise
+        except StoreUnavailable:
+            self._login_outcome("unavailable", None, address, logging.ERROR)
+            raise
+        self._login_outcome("success", username, address, logging.INFO)
+        return pair
+
+    def _login_outcome(self, outcome: str, username: str | None, address: str, level: int) -> None:
+        self.on_login(outcome)
+        extra = {"event": "login", "outcome": outcome, "client": address}
+        if username:
+            extra["username"] = username
+        log.log(level, "login %s", outcome, extra=extra)
+
+    async def _login(
+        self,
+        raw_username: str,
+        password: str,
+        address: str,
+        scope: str | None,
+        client_id: str | None,
+    ) -> tuple[TokenPair, str]:
         try:
             username = canonical_username(raw_username)
         except InvalidUsername:
@@ -99,7 +138,7 @@ class Booth:
             raise
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None:
-            raise InvalidCredentials()
+            raise InvalidCredentials(user.username if user else None)
         await self.throttle.succeeded(username, address)
         granted = granted_scope(scope, user.scopes)
         if self.passwords.needs_rehash(user.password_hash):
@@ -108,7 +147,8 @@ class Booth:
         if granted != user.scopes:
             record = replace(record, scope=granted)
         await self.store.add_refresh(record)
-        return await self.issuer.issue(user, refresh_token, record.family_id, granted, client_id)
+        pair = await self.issuer.issue(user, refresh_token, record.family_id, granted, client_id)
+        return pair, username
 
     async def refresh(
         self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
@@ -132,6 +172,11 @@ class Booth:
         if spend.outcome is Spent.REUSED:
             await self.store.revoke_family(spend.family_id, now)
             await self.revoker.session(spend.family_id)
+            self.on_reuse()
+            log.warning(
+                "refresh token reused: its chain is revoked",
+                extra={"event": "refresh_reuse", "username": spend.username},
+            )
         if spend.outcome is not Spent.FRESH:
             raise InvalidRefreshToken()
         user = await self.store.get_user(spend.username)

@@ -15,9 +15,14 @@ __all__ = [
 
 
 class InvalidCredentials(LanyardError):
-    """Unknown user or wrong password: deliberately one error for both."""
+    """Unknown user or wrong password: deliberately one error for both on the wire.
+    `username` names the account a wrong password was for (None: no such account)."""
 
     detail = "invalid username or password"
+
+    def __init__(self, username: str | None = None) -> None:
+        super().__init__()
+        self.username = username
 
 
 class InvalidRefreshToken(LanyardError):

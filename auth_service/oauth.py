@@ -19,6 +19,7 @@ from auth_service.errors import InvalidCredentials, InvalidRefreshToken, Invalid
 from auth_service.state import app_state
 from auth_service.views import token_response
 from shared.errors import LanyardError, Unavailable
+from shared.logs import REQUEST_ID
 from shared.web.bodies import BodyTooLarge, read_body
 
 __all__ = ["OAuthError", "introspect", "revoke", "token"]
@@ -48,13 +49,17 @@ class OAuthError(LanyardError):
 
 
 def oauth_error(exc: OAuthError) -> Response:
-    """The RFC's JSON error (`error`, `error_description`), plus `status` and `title`."""
-    body = {
+    """The RFC's JSON error (`error`, `error_description`), plus `status`, `title` and the
+    request's id, as every Lanyard error carries them."""
+    body: dict[str, object] = {
         "error": exc.error,
         "error_description": exc.detail,
         "status": exc.status,
         "title": _TITLES.get(exc.status, "Error"),
     }
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=exc.status, headers={**NO_STORE, **exc.headers})
 
 

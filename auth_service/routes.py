@@ -12,7 +12,6 @@ from auth_service.oauth import introspect, revoke, token
 from auth_service.state import app_state
 from auth_service.views import metadata_document, token_response
 from shared.web.bodies import read_json_object
-from shared.web.metrics import metrics_response
 from shared.web.openapi import openapi_route
 from shared.web.problems import problem_response
 
@@ -99,10 +98,6 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "kid": kid})
 
 
-async def metrics(request: Request) -> Response:
-    return metrics_response(app_state(request).metrics)
-
-
 routes = [
     Route("/register", register, methods=["POST"]),
     Route("/login", login, methods=["POST"]),
@@ -116,6 +111,5 @@ routes = [
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
     openapi_route("auth_service"),
 ]

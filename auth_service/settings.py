@@ -24,6 +24,8 @@ __all__ = ["AuthSettings"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+METRICS_PORT = 9001
+"""The management port's default: `/metrics` is served there, never on the service's port."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class AuthSettings:
     hash_concurrency: int = 4
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
+    metrics_port: int = METRICS_PORT
+    access_log: bool = False
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -111,4 +115,6 @@ class AuthSettings:
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
             redis_url=env.get("REDIS_URL") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
+            metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
+            access_log=env_bool(env, "ACCESS_LOG", False),
         )

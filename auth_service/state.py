@@ -11,7 +11,7 @@ from auth_service.booth import Booth
 from auth_service.clients import ClientRegistry
 from auth_service.keys import KeyKeeper
 from auth_service.revocations import RevocationPublisher
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import AuthMetrics
 
 __all__ = ["STATE_KEY", "AuthState", "app_state"]
 
@@ -26,7 +26,7 @@ class AuthState:
     clients: ClientRegistry
     keeper: KeyKeeper
     revocations: RevocationPublisher
-    metrics: HTTPMetrics
+    metrics: AuthMetrics
 
 
 def app_state(connection: HTTPConnection) -> AuthState:

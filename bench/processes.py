@@ -89,7 +89,8 @@ def start_vending(
     """The real vending service, exactly as `python -m vending_service serve` runs it."""
     port = free_port()
     argv = [sys.executable, "-m", "vending_service", "serve", "--port", str(port)]
-    env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    # Served as in production: with its management port (a free one) listening.
+    env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_PORT": str(free_port()), **env}
     return _spawn(
         name, argv, env, workdir, cpus, lambda p: answers(f"http://127.0.0.1:{p}/readyz"), port=port
     )

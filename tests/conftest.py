@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from auth_service.app import create_app as create_auth_app
 from auth_service.passwords import Passwords
 from auth_service.settings import AuthSettings
+from shared.web.metrics import AuthMetrics, VendingMetrics
 from tests.support.clock import FakeClock
 from tests.support.keys import keys_folder
 from vending_service.app import create_app as create_vending_app
@@ -70,10 +71,27 @@ def vending_settings(tmp_path: Path) -> VendingSettings:
 
 
 @pytest.fixture
+def auth_metrics() -> AuthMetrics:
+    """The in-process auth app's metrics (what its management port would serve)."""
+    return AuthMetrics()
+
+
+@pytest.fixture
+def vending_metrics() -> VendingMetrics:
+    """The in-process vending app's metrics (what its management port would serve)."""
+    return VendingMetrics()
+
+
+@pytest.fixture
 async def auth_app(
-    auth_settings: AuthSettings, fast_passwords: Passwords, clock: FakeClock
+    auth_settings: AuthSettings,
+    fast_passwords: Passwords,
+    clock: FakeClock,
+    auth_metrics: AuthMetrics,
 ) -> AsyncIterator[ASGIApp]:
-    app = create_auth_app(auth_settings, passwords=fast_passwords, clock=clock)
+    app = create_auth_app(
+        auth_settings, passwords=fast_passwords, clock=clock, metrics=auth_metrics
+    )
     async with LifespanManager(app) as manager:
         yield manager.app
 
@@ -91,6 +109,7 @@ async def vending_app(
     auth_app: ASGIApp,
     catalogue_cats: list[CatalogueCat],
     clock: FakeClock,
+    vending_metrics: VendingMetrics,
 ) -> AsyncIterator[ASGIApp]:
     """The vending service, fetching its JWKS from the in-process auth service."""
 
@@ -102,6 +121,7 @@ async def vending_app(
         transport=httpx.ASGITransport(app=auth_app),
         catalogue=catalogue,
         clock=clock,
+        metrics=vending_metrics,
     )
     async with LifespanManager(app) as manager:
         yield manager.app

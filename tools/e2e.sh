@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make e2e`: build the images, start the stack scaled to auth=2 vending=3, wait for health,
-# run tests/e2e/compose against http://127.0.0.1:8080, and always tear the stack down,
+# `make e2e`: build the images, start the stack scaled to auth=2 vending=3 with the
+# observability profile (Prometheus on 127.0.0.1:$PROMETHEUS_PORT), wait for health, run
+# tests/e2e/compose against http://127.0.0.1:$GATEWAY_PORT, and always tear the stack down,
 # printing the logs of failed services when something went wrong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,10 @@ export OAUTH_CLIENTS=${OAUTH_CLIENTS:-e2e-gateway:e2e-gateway-secret-0123456789}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
 export LANYARD_GATEWAY=$GATEWAY
+export COMPOSE_PROFILES=observability
+# The stack's own address follows the gateway's port (tokens' issuer, picture URLs).
+export PUBLIC_URL=${PUBLIC_URL:-$GATEWAY}
+export LANYARD_PROMETHEUS=http://127.0.0.1:${PROMETHEUS_PORT:-9090}
 
 teardown() {
     status=$?

@@ -1,9 +1,9 @@
 """`make run`: both services and the browser app in the foreground; Ctrl-C stops all three.
 
-Creates a signing key when keys/ holds none, starts the auth service on 8001, the vending
-service on 8002 and the frontend's static server on 8000 as child processes (each port
-checked free first), waits until each answers, prints the URLs, and stops them all (by
-pid) when one exits, saying which, or on Ctrl-C.
+Creates a signing key when keys/ holds none, starts the auth service on 8001 (metrics on
+9001), the vending service on 8002 (metrics on 9002) and the frontend's static server on
+8000 as child processes (each port checked free first), waits until each answers, prints
+the URLs, and stops them all (by pid) when one exits, saying which, or on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from tools.processes import ROOT, Process, answers, port_open, start
 AUTH_PORT = int(os.environ.get("AUTH_PORT", "8001"))
 VENDING_PORT = int(os.environ.get("VENDING_PORT", "8002"))
 FRONTEND_PORT = int(os.environ.get("FRONTEND_PORT", "8000"))
+AUTH_METRICS_PORT = int(os.environ.get("AUTH_METRICS_PORT", "9001"))
+VENDING_METRICS_PORT = int(os.environ.get("VENDING_METRICS_PORT", "9002"))
 HOST = os.environ.get("HOST", "127.0.0.1")
 
 
@@ -33,6 +35,7 @@ class Child:
     ready_path: str
     deadline: float
     extra: tuple[str, ...] = ()
+    metrics_port: int | None = None
 
     def argv(self) -> list[str]:
         serve = [sys.executable, "-m", self.module, "serve", "--host", HOST]
@@ -61,8 +64,16 @@ def main() -> int:
     env["CORS_ORIGINS"] = os.environ.get("CORS_ORIGINS", ",".join(dict.fromkeys(origins)))
     # In start order: each must answer before the next starts (vending fetches auth's keys).
     children = [
-        Child("the auth service", "auth_service", AUTH_PORT, "/readyz", 60),
-        Child("the vending service", "vending_service", VENDING_PORT, "/readyz", 120),
+        Child("the auth service", "auth_service", AUTH_PORT, "/readyz", 60, (), AUTH_METRICS_PORT),
+        Child(
+            "the vending service",
+            "vending_service",
+            VENDING_PORT,
+            "/readyz",
+            120,
+            (),
+            VENDING_METRICS_PORT,
+        ),
         Child(
             "the frontend server",
             "tools.frontend_server",
@@ -73,14 +84,15 @@ def main() -> int:
         ),
     ]
     for child in children:
-        if port_open(child.port, HOST):
-            print(
-                f"port {child.port} on {HOST} is already in use, so {child.name} cannot start "
-                f"there; stop whatever holds it or choose another port (AUTH_PORT, "
-                f"VENDING_PORT, FRONTEND_PORT)",
-                file=sys.stderr,
-            )
-            return 1
+        for port in (child.port, child.metrics_port):
+            if port is not None and port_open(port, HOST):
+                print(
+                    f"port {port} on {HOST} is already in use, so {child.name} cannot start "
+                    f"there; stop whatever holds it or choose another port (AUTH_PORT, "
+                    f"VENDING_PORT, FRONTEND_PORT, AUTH_METRICS_PORT, VENDING_METRICS_PORT)",
+                    file=sys.stderr,
+                )
+                return 1
     interrupted = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -92,7 +104,8 @@ def main() -> int:
     running: list[tuple[Child, Process]] = []
     try:
         for child in children:
-            process = start(child.name, child.argv(), env=env)
+            own = {"METRICS_PORT": str(child.metrics_port)} if child.metrics_port else {}
+            process = start(child.name, child.argv(), env={**env, **own})
             running.append((child, process))
             url = f"http://{HOST}:{child.port}{child.ready_path}"
             try:
@@ -105,6 +118,8 @@ def main() -> int:
             f"  browser app     {frontend_url}   (open this one)\n"
             f"  auth booth      {auth_url}   (POST /register, /login; GET /.well-known/jwks.json)\n"
             f"  vending machine {vending_url}   (GET /cats?count=N with Authorization: Bearer)\n"
+            f"  metrics         http://{HOST}:{AUTH_METRICS_PORT}/metrics (auth), "
+            f"http://{HOST}:{VENDING_METRICS_PORT}/metrics (vending)\n"
             f"Press Ctrl-C to stop all three.\n",
             flush=True,
         )

@@ -10,10 +10,13 @@ from shared.web.cli import add_serve_command, run, serve
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from shared.web.metrics import VendingMetrics
     from vending_service.app import create_app
     from vending_service.settings import VendingSettings
 
-    return serve(create_app(VendingSettings.from_env()), args)
+    settings, metrics = VendingSettings.from_env(), VendingMetrics()
+    app = create_app(settings, metrics=metrics)
+    return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     add_serve_command(sub, name="vending service", port=8002, prefix="/api", handler=_serve)
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(func=_migrate)
-    return run(parser, argv)
+    return run(parser, argv, service="vending")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from shared.tokens.jwks import CachePolicy, JWKSCache
 from shared.tokens.revocation_cache import RevocationCache, RevocationPolicy
 from shared.tokens.verifier import TokenVerifier
 from shared.web.edge import edge_middleware
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import VendingMetrics
 from shared.web.problems import exception_handlers
 from vending_service.bearer import Authenticate, BearerAuthentication, verify_bearer
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
@@ -125,11 +125,13 @@ def create_app(
     catalogue: Catalogue = iter_catalogue,
     clock: Callable[[], float] = time.time,
     authenticate: Authenticate = verify_bearer,
+    metrics: VendingMetrics | None = None,
 ) -> Starlette:
     """The vending service. `transport` carries its JWKS fetches (tests pass a fake);
-    `authenticate` says who calls (by default: the bearer token, verified here)."""
+    `authenticate` says who calls (by default: the bearer token, verified here); `metrics`
+    is what the management port serves (`serve` passes its own)."""
     settings = settings or VendingSettings.from_env()
-    metrics = HTTPMetrics("vending")
+    metrics = metrics or VendingMetrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, VendingState]]:
@@ -153,7 +155,9 @@ def create_app(
                     min_ttl=settings.jwks_min_ttl,
                 ),
                 clock=clock,
+                on_fetch=metrics.jwks_fetches,
             )
+            metrics.jwks_keys.watch(lambda: len(jwks.keys))
             stack.push_async_callback(jwks.aclose)
             revocations = RevocationCache(
                 settings.revocation_url,
@@ -165,8 +169,10 @@ def create_app(
                     max_bytes=settings.revocation_max_bytes,
                 ),
                 clock=clock,
+                on_fetch=metrics.revocation_fetches,
             )
             stack.push_async_callback(revocations.aclose)
+            metrics.revocation_list_age.watch(revocations.age)
             verifier = TokenVerifier(
                 jwks,
                 ClaimsPolicy(
@@ -181,7 +187,13 @@ def create_app(
             )
             await jwks.start()
             await revocations.start()
-            machine = Machine(settings, pictures=picture_store, quotas=quota_store, clock=clock)
+            machine = Machine(
+                settings,
+                pictures=picture_store,
+                quotas=quota_store,
+                clock=clock,
+                on_quota=metrics.quota_decisions,
+            )
             state = VendingState(
                 machine=machine,
                 jwks=jwks,
@@ -203,6 +215,7 @@ def create_app(
                 methods=("GET", "POST", "PUT", "DELETE"),
                 expose_headers=EXPOSED_HEADERS,
                 served_by=settings.served_by,
+                access_log=settings.access_log,
             ),
             Middleware(BearerAuthentication, problems=PROBLEMS, authenticate=authenticate),
         ],

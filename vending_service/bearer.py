@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import LanyardError, Unavailable
 from shared.tokens.claims import AccessClaims
-from shared.tokens.errors import TokenError
+from shared.tokens.errors import MalformedToken, TokenError
 from shared.web.problems import Problems, problem_for
 from vending_service.state import STATE_KEY, VendingState
 
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 REALM = "lanyard"
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
 
 Authenticate = Callable[[Scope], Awaitable[AccessClaims | None]]
 """Who is calling: their claims, None for nobody, or a `BearerError` to refuse."""
@@ -142,7 +142,7 @@ def _names_access_token(query_string: bytes) -> bool:
 
 async def verify_bearer(scope: Scope) -> AccessClaims | None:
     """The caller of a request with one `Authorization: Bearer` header, checked with the
-    app's `TokenVerifier`; None without bearer credentials."""
+    app's `TokenVerifier` and counted by outcome; None without bearer credentials."""
     if _names_access_token(scope["query_string"]):
         raise InvalidRequest("send the token in the Authorization header")
     values = [value for name, value in scope["headers"] if name == b"authorization"]
@@ -153,17 +153,22 @@ async def verify_bearer(scope: Scope) -> AccessClaims | None:
     scheme, _, token = values[0].decode("latin-1").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    if not token or " " in token:
-        raise InvalidToken("the access token is malformed")
     state: VendingState = scope["state"][STATE_KEY]
+    count = state.metrics.token_verifications
+    if not token or " " in token:
+        count(MalformedToken.reason)
+        raise InvalidToken(MalformedToken.description)
     if not state.jwks.ready:
         raise KeysNotReady()
     if state.refuses_all_tokens():
         raise RevocationsStale()
     try:
-        return await state.verifier.verify(token)
+        claims = await state.verifier.verify(token)
     except TokenError as exc:
+        count(exc.reason)
         raise InvalidToken(exc.description) from exc
+    count("valid")
+    return claims
 
 
 class BearerAuthentication:

@@ -1,6 +1,8 @@
 """The machine's rules: what a caller may see, what it costs, who may change what.
 
 No HTTP here: errors carry data (`vending_service.errors`), routes and views make answers.
+Each quota decision is reported to `on_quota` (allowed, refused, fail_open, fail_closed):
+the app counts them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from shared.tokens.claims import AccessClaims
 from shared.usernames import canonical_username
 from vending_service.errors import InvalidPicture, PictureNotFound
 from vending_service.pictures import VISIBILITIES, Picture, PictureStore, Upload, check_image
-from vending_service.quotas import Quota, QuotaStore, quota_day
+from vending_service.quotas import Quota, QuotaExceeded, QuotaStore, quota_day
 from vending_service.settings import VendingSettings
 
 __all__ = ["Machine", "clean_title"]
 
 log = logging.getLogger("lanyard.vending")
+
+
+def _ignore(decision: str) -> None:
+    return None
 
 
 def clean_title(raw: str) -> str:
@@ -46,11 +52,13 @@ class Machine:
         pictures: PictureStore,
         quotas: QuotaStore,
         clock: Callable[[], float] = time.time,
+        on_quota: Callable[[str], None] = _ignore,
     ) -> None:
         self.settings = settings
         self.pictures = pictures
         self.quotas = quotas
         self.clock = clock
+        self.on_quota = on_quota
 
     def _limit(self, caller: AccessClaims) -> int:
         return self.settings.quota_limit(caller.tier)
@@ -63,14 +71,21 @@ class Machine:
     async def _charge(self, caller: AccessClaims, amount: int) -> Quota:
         """Charge the caller's quota, all or nothing (`QuotaExceeded`)."""
         try:
-            return await self.quotas.charge(caller.sub, amount, self._limit(caller), self.clock())
+            quota = await self.quotas.charge(caller.sub, amount, self._limit(caller), self.clock())
+        except QuotaExceeded:
+            self.on_quota("refused")
+            raise
         except StoreUnavailable:
             if self.settings.quota_failure_mode != "open":
+                self.on_quota("fail_closed")
                 raise
+            self.on_quota("fail_open")
             log.warning(
                 "quota store down: serving %s picture(s) to %s uncounted", amount, caller.sub
             )
             return self._uncounted(caller)
+        self.on_quota("allowed")
+        return quota
 
     async def vend(self, caller: AccessClaims, count: int) -> tuple[list[Picture], Quota]:
         """`count` distinct pictures the caller may see, charged all-or-nothing."""

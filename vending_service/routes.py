@@ -12,7 +12,6 @@ from starlette.routing import Route
 
 from shared.errors import InvalidInput
 from shared.web.bodies import BodyTooLarge, UnsupportedMediaType, read_body, replay_request
-from shared.web.metrics import metrics_response
 from shared.web.openapi import openapi_route
 from shared.web.problems import problem_response
 from vending_service.bearer import require
@@ -191,10 +190,6 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "keys": len(jwks.keys), "revocations": revocations})
 
 
-async def metrics(request: Request) -> Response:
-    return metrics_response(app_state(request).metrics)
-
-
 # One route per path, so that a 405's `Allow` names every method the path takes (RFC 9110).
 routes = [
     Route("/cats", cats, methods=["GET", "POST"]),
@@ -204,6 +199,5 @@ routes = [
     Route("/me", me, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
     openapi_route("vending_service"),
 ]

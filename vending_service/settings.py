@@ -20,6 +20,8 @@ from shared.settings import (
 __all__ = ["VendingSettings"]
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+METRICS_PORT = 9002
+"""The management port's default: `/metrics` is served there, never on the service's port."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class VendingSettings:
     token_cache_size: int = 10_000
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
+    metrics_port: int = METRICS_PORT
+    access_log: bool = False
     quota_failure_mode: str = "closed"
     revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
     revocation_stale_limit: float = 600.0
@@ -78,6 +82,8 @@ class VendingSettings:
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
             redis_url=env.get("REDIS_URL") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
+            metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
+            access_log=env_bool(env, "ACCESS_LOG", False),
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),

@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection
 from shared.tokens.jwks import JWKSCache
 from shared.tokens.revocation_cache import RevocationCache
 from shared.tokens.verifier import TokenVerifier
-from shared.web.metrics import HTTPMetrics
+from shared.web.metrics import VendingMetrics
 from vending_service.machine import Machine
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class VendingState:
     jwks: JWKSCache
     revocations: RevocationCache
     verifier: TokenVerifier
-    metrics: HTTPMetrics
+    metrics: VendingMetrics
     records: PictureRecords
 
     def revocations_stale(self) -> bool:

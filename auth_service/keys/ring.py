@@ -120,6 +120,11 @@ class KeyRing:
                 usable.append(record)
         self.timeline = Timeline(usable, self.lifecycle)
 
+    @property
+    def unusable(self) -> int:
+        """Rows seen that do not open here (each counted once)."""
+        return len(self._refused)
+
     def signing(self, now: float) -> SigningKey:
         """The key that signs at `now`; `NoSigningKey` when none may."""
         record = self.timeline.signer(now)

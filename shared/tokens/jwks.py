@@ -2,7 +2,8 @@
 
 Fetches at start (retrying with backoff), refreshes when the `Cache-Control` lifetime ends
 (serving the current keys meanwhile), and on an unknown `kid` at most once per cooldown.
-Concurrent callers share one fetch. A failed fetch keeps the last good keys.
+Concurrent callers share one fetch. A failed fetch keeps the last good keys. Each fetch's
+outcome (ok, not_modified, error) goes to `on_fetch`: the app counts them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from shared.tokens.jwk import parse_jwks
 __all__ = ["CachePolicy", "JWKSCache"]
 
 log = logging.getLogger("lanyard.jwks")
+
+
+def _ignore(outcome: str) -> None:
+    return None
+
+
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
 
 
@@ -58,8 +65,10 @@ class JWKSCache:
         policy: CachePolicy = CachePolicy(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_fetch: Callable[[str], None] = _ignore,
     ) -> None:
         self.url = url
+        self.on_fetch = on_fetch
         self.policy = policy
         self._client = client
         self._clock = clock
@@ -148,12 +157,14 @@ class JWKSCache:
             status, body, cache_control, etag = await self._download()
             if status == 304 and self._keys:
                 self._expires_at = self._clock() + self._ttl(cache_control)
+                self.on_fetch("not_modified")
                 return True
             if status != 200:
                 raise JWKSError(f"the JWKS answered {status}")
             keys = parse_jwks(body)
         except Exception as exc:  # noqa: BLE001 - any failure must keep the last good keys
             self.failures += 1
+            self.on_fetch("error")
             # Keep the last good keys; try again after the shortest lifetime.
             self._expires_at = self._clock() + self.policy.min_ttl
             log.warning("JWKS fetch from %s failed: %s", self.url, exc)
@@ -165,6 +176,7 @@ class JWKSCache:
             self.generation += 1
         self._etag = etag
         self._expires_at = self._clock() + self._ttl(cache_control)
+        self.on_fetch("ok")
         return True
 
     async def _download(self) -> tuple[int, bytes, str, str | None]:

@@ -7,6 +7,7 @@ revocations+jwt, its issuer is ours, it has not expired and it is no older than 
 held. Anything else (and any failed fetch) keeps the last good list. `age` says how long
 since the booth last vouched for what is held (a 200, or a 304 while the held list is
 unexpired); past the stale limit the service decides what to do (`/readyz`, fail mode).
+Each fetch's outcome (ok, not_modified, error, rejected) goes to `on_fetch`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class RevocationPolicy:
     retry_max: float = 30.0
 
 
+def _ignore(outcome: str) -> None:
+    return None
+
+
 class _Rejected(LanyardError):
     """A list that arrived but is not believed."""
 
@@ -64,8 +69,10 @@ class RevocationCache:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_fetch: Callable[[str], None] = _ignore,
     ) -> None:
         self.url = url
+        self.on_fetch = on_fetch
         self.policy = policy
         self._client = client
         self._keys = keys
@@ -141,19 +148,23 @@ class RevocationCache:
             held = self._current
             if status == 304 and held is not None and held.expires_at > self._clock():
                 self._vouched_at = self._monotonic()
+                self.on_fetch("not_modified")
                 return True
             if status != 200:
                 raise _Rejected(f"the revocation list answered {status}")
             fresh = await self._read(body)
         except _Rejected as exc:
             self.rejected += 1
+            self.on_fetch("rejected")
             log.warning("revocation list from %s not believed: %s", self.url, exc.detail)
             return False
         except Exception as exc:  # noqa: BLE001 - any failure keeps the last good list
             self.failures += 1
+            self.on_fetch("error")
             log.warning("revocation list fetch from %s failed: %s", self.url, exc)
             return False
         self._current, self._etag, self._vouched_at = fresh, etag, self._monotonic()
+        self.on_fetch("ok")
         return True
 
     async def _read(self, body: bytes) -> RevocationList:

@@ -2,7 +2,8 @@
 
 from shared.web.bodies import read_body, read_json_object, replay_request
 from shared.web.edge import Edge, edge_middleware
-from shared.web.metrics import HTTPMetrics, metrics_response
+from shared.web.management import management_server
+from shared.web.metrics import HTTPMetrics
 from shared.web.openapi import openapi_route
 from shared.web.problems import (
     COMMON_PROBLEMS,
@@ -20,7 +21,7 @@ __all__ = [
     "Problems",
     "edge_middleware",
     "exception_handlers",
-    "metrics_response",
+    "management_server",
     "openapi_route",
     "problem_response",
     "read_body",

@@ -1,10 +1,11 @@
-"""What both services' command lines share: a `serve` sub-command, logging, loud settings errors."""
+"""What both services' command lines share: a `serve` sub-command (the service's port and its
+management port), JSON logging, loud settings errors."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
-import logging
 import sys
 from collections.abc import Callable
 
@@ -12,7 +13,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.logs import configure_logging
 from shared.settings import SettingsError
+from shared.web.management import management_server
+from shared.web.metrics import HTTPMetrics
 
 __all__ = ["add_serve_command", "freeze_after_startup", "run", "serve"]
 
@@ -31,7 +35,6 @@ def add_serve_command(
     serve_parser.add_argument(
         "--root-path", default="", help=f"path prefix behind a gateway, e.g. {prefix}"
     )
-    serve_parser.add_argument("--access-log", action="store_true")
     serve_parser.set_defaults(func=handler)
 
 
@@ -65,29 +68,37 @@ def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) 
     return frozen
 
 
-def serve(app: Starlette, args: argparse.Namespace) -> int:
-    """Run `app` with uvicorn as `serve` was asked to."""
-    uvicorn.run(
-        freeze_after_startup(app),
-        host=args.host,
-        port=args.port,
-        root_path=args.root_path,
-        # Forwarding headers are read by the app itself, and only from TRUSTED_PROXIES.
-        proxy_headers=False,
-        server_header=False,
-        access_log=args.access_log,
-        log_level="info",
-    )
+def serve(
+    app: Starlette, args: argparse.Namespace, *, metrics: HTTPMetrics, metrics_port: int
+) -> int:
+    """Run `app` with uvicorn as `serve` was asked to, and `metrics` on the management port
+    (`metrics_port` on the same host; 0 for none)."""
+    with contextlib.ExitStack() as stack:
+        if metrics_port:
+            stack.enter_context(management_server(metrics, args.host, metrics_port))
+        uvicorn.run(
+            freeze_after_startup(app),
+            host=args.host,
+            port=args.port,
+            root_path=args.root_path,
+            # Forwarding headers are read by the app itself, and only from TRUSTED_PROXIES.
+            proxy_headers=False,
+            server_header=False,
+            # The edge logs requests (ACCESS_LOG), with their ids and never a query string.
+            access_log=False,
+            # Logging is configured already (JSON lines on stdout): uvicorn adds no handler.
+            log_config=None,
+            log_level="info",
+        )
     return 0
 
 
-def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse, set up logging, and run the chosen sub-command; bad settings exit with 2."""
+def run(parser: argparse.ArgumentParser, argv: list[str] | None, *, service: str) -> int:
+    """Parse, log JSON lines, and run the chosen sub-command; bad settings exit with 2.
+    `serve` logs to stdout (the service's log); an operator's command keeps stdout for its
+    answer and logs to stderr."""
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per JWKS fetch is noise
-    # Alembic announces each of its plugins at INFO when imported; only migrations matter.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    configure_logging(service, stream=sys.stdout if args.command == "serve" else sys.stderr)
     try:
         result: int = args.func(args)
     except SettingsError as exc:

@@ -1,13 +1,18 @@
-"""The edge both services put in front of their routes: metrics, security headers, CORS.
+"""The edge both services put in front of their routes: request ids, metrics, security
+headers, CORS.
 
-One pure ASGI layer rather than three middlewares: every response passes through one send
-wrapper that records the status, adds the security headers a route did not set and says
-`Vary: Origin`. Requests that carry an `Origin` (browsers, cross-origin) go through
-Starlette's CORS middleware as well; the rest never build its header objects.
+One pure ASGI layer rather than four middlewares: every response passes through one send
+wrapper that records the status, adds the security headers a route did not set, echoes
+the request id and says `Vary: Origin`. Requests that carry an `Origin` (browsers,
+cross-origin) go through Starlette's CORS middleware as well; the rest never build its
+header objects.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import time
 from collections.abc import Sequence
 
@@ -15,13 +20,14 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.logs import REQUEST_ID
 from shared.web.metrics import HTTPMetrics
 from shared.web.problems import problem_response
 
-__all__ = ["SECURITY_HEADERS", "Edge", "ProblemCORSMiddleware", "edge_middleware"]
+__all__ = ["SECURITY_HEADERS", "Edge", "ProblemCORSMiddleware", "edge_middleware", "request_id"]
 
 SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
@@ -31,6 +37,19 @@ SECURITY_HEADERS = (
     ("cache-control", "no-store"),
 )
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+"""What an `X-Request-ID` must look like to be adopted (`shared.logs.is_request_id`)."""
+_UNMATCHED = "<unmatched>"
+_TEMPLATES_KEPT = 1024
+_access = logging.getLogger("lanyard.access")
+
+
+def request_id(header: bytes | None) -> str:
+    """The id of a request: its `X-Request-ID` when that is a sane token, else a new one
+    (32 hex digits, like the gateway's `$request_id`)."""
+    if header is not None and _REQUEST_ID.fullmatch(header):
+        return header.decode("ascii")
+    return os.urandom(16).hex()
 
 
 class ProblemCORSMiddleware(CORSMiddleware):
@@ -45,10 +64,15 @@ class ProblemCORSMiddleware(CORSMiddleware):
 
 
 class Edge:
-    """Counts every request, adds the security headers and answers CORS, in one pass.
+    """Names every request, counts it, adds the security headers and answers CORS, in one
+    pass.
 
-    Headers a route sets itself (its own `Cache-Control`, say) stand; the defaults fill in
-    the rest. Unmatched paths share one metrics label, so cardinality stays bounded.
+    The request's id (`request_id`) is set in `shared.logs.REQUEST_ID` for every log line
+    and problem body of the request, and echoed as `X-Request-ID`. Headers a route sets
+    itself (its own `Cache-Control`, say) stand; the defaults fill in the rest. A request
+    answered before routing (a refused token) is counted under the route its path names;
+    paths no route takes share one label, so cardinality stays bounded. With `access_log`,
+    one line per request (never its query string).
     """
 
     def __init__(
@@ -60,15 +84,17 @@ class Edge:
         methods: Sequence[str],
         expose_headers: Sequence[str] = ("Retry-After",),
         served_by: str | None = None,
+        access_log: bool = False,
     ) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
         self.cors = ProblemCORSMiddleware(
             app,
             allow_origins=list(origins),
             allow_methods=list(methods),
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=list(expose_headers),
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=[*expose_headers, "X-Request-ID"],
             max_age=600,
         )
         # With several replicas behind a gateway, saying which one answered helps operators.
@@ -76,6 +102,7 @@ class Edge:
         self.defaults = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in defaults
         ]
+        self._templates: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +111,15 @@ class Edge:
         started = time.perf_counter()
         status = 500
         # Without an Origin, all CORS would do is add `Vary: Origin`; done below instead.
-        cross_origin = any(name == b"origin" for name, _ in scope["headers"])
+        cross_origin = False
+        given = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                cross_origin = True
+            elif name == b"x-request-id":
+                given = value
+        rid = request_id(given)
+        REQUEST_ID.set(rid)  # each request runs in a task of its own: its own context
         defaults = self.defaults
 
         async def send_with_headers(message: Message) -> None:
@@ -94,6 +129,8 @@ class Edge:
                 raw = message["headers"] = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in raw}
                 raw.extend(item for item in defaults if item[0] not in present)
+                if b"x-request-id" not in present:
+                    raw.append((b"x-request-id", rid.encode("ascii")))
                 if not cross_origin:
                     _vary_origin(raw, b"vary" in present)
             await send(message)
@@ -102,14 +139,44 @@ class Edge:
             await (self.cors if cross_origin else self.app)(scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
+            template = route.path if isinstance(route, Route) else self._template(scope)
             method = scope["method"]
+            seconds = time.perf_counter() - started
             self.metrics.observe(
-                template or "<unmatched>",
-                method if method in _METHODS else "OTHER",
-                status,
-                time.perf_counter() - started,
+                template, method if method in _METHODS else "OTHER", status, seconds
             )
+            if self.access_log:
+                _access.info(
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "route": template,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                    },
+                )
+
+    def _template(self, scope: Scope) -> str:
+        """The template of the route `scope`'s path names, for requests answered before
+        routing (refused credentials, CORS preflights); `<unmatched>` for none."""
+        path: str = scope["path"]
+        template = self._templates.get(path)
+        if template is None:
+            routes: Sequence[BaseRoute] = getattr(scope.get("app"), "routes", ())
+            template = next(
+                (
+                    route.path
+                    for route in routes
+                    if isinstance(route, Route) and route.matches(scope)[0] is not Match.NONE
+                ),
+                _UNMATCHED,
+            )
+            if len(self._templates) >= _TEMPLATES_KEPT:
+                self._templates.clear()
+            self._templates[path] = template
+        return template
 
 
 def _vary_origin(raw: list[tuple[bytes, bytes]], has_vary: bool) -> None:
@@ -129,6 +196,7 @@ def edge_middleware(
     methods: Sequence[str],
     expose_headers: Sequence[str] = ("Retry-After",),
     served_by: str | None = None,
+    access_log: bool = False,
 ) -> list[Middleware]:
     """What both services put in front of their routes: `Edge`, configured."""
     return [
@@ -139,5 +207,6 @@ def edge_middleware(
             methods=methods,
             expose_headers=expose_headers,
             served_by=served_by,
+            access_log=access_log,
         )
     ]

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.errors import Conflict, InvalidInput, LanyardError, NotFound, Unavailable
+from shared.logs import REQUEST_ID
 from shared.web.bodies import BodyTooLarge, MalformedBody, UnsupportedMediaType
 
 __all__ = [
@@ -94,15 +95,21 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> Response:
-    """A problem+json response; `status` and `title` always present."""
+    """A problem+json response; `status` and `title` always present, and the request's id
+    (`request_id`, and `X-Request-ID`) when it is being served."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update(extensions)
+    all_headers = {"Cache-Control": "no-store", **(headers or {})}
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        body["request_id"] = request_id
+        all_headers["X-Request-ID"] = request_id
     return Response(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
-        headers={"Cache-Control": "no-store", **(headers or {})},
+        headers=all_headers,
         media_type=PROBLEM_JSON,
     )
 

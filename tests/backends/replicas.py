@@ -116,7 +116,7 @@ class Fleet:
         """No answer a test saw, and none any process counted, was a 5xx other than 503."""
         assert self.watch.unexpected == []
         for service in self.services:
-            text = httpx.get(f"{service.url}/metrics", timeout=5).text
+            text = service.metrics()
             errors = {
                 status: float(count)
                 for status, count in _STATUS.findall(text)

@@ -24,9 +24,13 @@ async def register(
 
 
 async def login(
-    client: httpx.AsyncClient, username: str = "bruce", password: str = PASSWORD
+    client: httpx.AsyncClient,
+    username: str = "bruce",
+    password: str = PASSWORD,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    return await client.post("/login", json={"username": username, "password": password})
+    credentials = {"username": username, "password": password}
+    return await client.post("/login", json=credentials, headers=headers)
 
 
 async def tokens_for(

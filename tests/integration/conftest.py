@@ -10,6 +10,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+from shared.web.metrics import VendingMetrics
 from tests.conftest import AUDIENCE, ISSUER
 from tests.support.clock import FakeClock
 from tests.support.jwks import JWKSFake
@@ -37,6 +38,7 @@ async def minted_vending_app(
     jwks_fake: JWKSFake,
     catalogue_cats: list[CatalogueCat],
     clock: FakeClock,
+    vending_metrics: VendingMetrics,
 ) -> AsyncIterator[ASGIApp]:
     """The vending service whose JWKS is the minter's key, served by a fake."""
 
@@ -44,7 +46,11 @@ async def minted_vending_app(
         return catalogue_cats[:count]
 
     app = create_app(
-        vending_settings, transport=jwks_fake.transport(), catalogue=catalogue, clock=clock
+        vending_settings,
+        transport=jwks_fake.transport(),
+        catalogue=catalogue,
+        clock=clock,
+        metrics=vending_metrics,
     )
     async with LifespanManager(app) as manager:
         yield manager.app

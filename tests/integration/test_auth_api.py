@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from auth_service.settings import AuthSettings
+from shared.web.metrics import AuthMetrics
 from tests.integration.auth_helpers import (
     PASSWORD,
     assert_problem,
@@ -176,14 +177,14 @@ async def test_health_endpoints_answer_200(auth_client: httpx.AsyncClient, path:
     assert r.status_code == 200, r.text
 
 
-async def test_metrics_expose_request_counters(auth_client: httpx.AsyncClient) -> None:
-    """`/metrics` is Prometheus text that counts requests by route template."""
+async def test_metrics_count_requests_and_are_not_served_on_the_service_port(
+    auth_client: httpx.AsyncClient, auth_metrics: AuthMetrics
+) -> None:
+    """Requests are counted by route template; `/metrics` on the service's port is a 404."""
     await register(auth_client)
-    r = await auth_client.get("/metrics")
-    assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/plain")
-    assert "lanyard_http_requests_total" in r.text
-    assert 'route="/register"' in r.text
+    assert_problem(await auth_client.get("/metrics"), 404)
+    text = auth_metrics.render().decode()
+    assert 'lanyard_http_requests_total{method="POST",route="/register"' in text
 
 
 async def test_unknown_route_is_404_problem(auth_client: httpx.AsyncClient) -> None:

@@ -101,12 +101,14 @@ async def test_lock_applies_to_every_spelling_of_the_username(
 async def test_unknown_username_is_throttled_with_the_same_response_shape(
     auth_client: httpx.AsyncClient,
 ) -> None:
-    """A name that does not exist is locked after five failures, answered like a real one."""
+    """A name that does not exist is locked after five failures, answered like a real one
+    (byte for byte, given the same request id)."""
     await register(auth_client)
     await fail(auth_client, "bruce", 5)
     await fail(auth_client, "nobody", 5)
-    real = await login(auth_client, "bruce")
-    ghost = await login(auth_client, "nobody")
+    same_id = {"X-Request-ID": "one-id"}
+    real = await login(auth_client, "bruce", headers=same_id)
+    ghost = await login(auth_client, "nobody", headers=same_id)
     assert_problem(real, 429)
     assert_problem(ghost, 429)
     assert real.content == ghost.content

@@ -165,11 +165,13 @@ async def test_access_token_verifies_only_with_the_published_key(
 async def test_wrong_password_and_unknown_user_get_byte_identical_401s(
     auth_client: httpx.AsyncClient,
 ) -> None:
-    """A wrong password and a user who does not exist are indistinguishable 401s."""
+    """A wrong password and a user who does not exist are indistinguishable 401s (given the
+    same request id, which the body echoes)."""
     await register(auth_client)
-    wrong = await login(auth_client, "bruce", "not the password")
-    unknown = await login(auth_client, "nobody", "not the password")
-    invalid = await login(auth_client, "x!", "not the password")
+    same_id = {"X-Request-ID": "one-id"}
+    wrong = await login(auth_client, "bruce", "not the password", same_id)
+    unknown = await login(auth_client, "nobody", "not the password", same_id)
+    invalid = await login(auth_client, "x!", "not the password", same_id)
     assert_problem(wrong, 401)
     assert wrong.content == unknown.content == invalid.content
     assert wrong.headers.get("www-authenticate") == unknown.headers.get("www-authenticate")

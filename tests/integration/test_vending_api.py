@@ -421,14 +421,15 @@ async def test_public_upload_is_visible_to_others(
     assert (await vending.get(f"/cats/{picture_id}", headers=bearer("bob"))).status_code == 200
 
 
-async def test_health_readiness_and_metrics_need_no_token(vending: httpx.AsyncClient) -> None:
-    """/healthz, /readyz and /metrics answer without a token."""
+async def test_health_and_readiness_need_no_token_and_metrics_are_not_served(
+    vending: httpx.AsyncClient,
+) -> None:
+    """/healthz and /readyz answer without a token; /metrics is not on the service's port."""
     assert (await vending.get("/healthz")).status_code == 200
     ready = await vending.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["keys"] == 1
-    metrics = await vending.get("/metrics")
-    assert "lanyard_http_requests_total" in metrics.text
+    assert (await vending.get("/metrics")).status_code == 404
 
 
 async def test_unknown_route_and_method_are_problem_json(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.keys import keys_folder
-from tools.processes import Process, distinct_ports, start
+from tools.processes import Process, distinct_ports, free_port, start
 
 __all__ = ["READY_DEADLINE", "Service", "Stack", "login", "running_pair", "start_service"]
 
@@ -21,11 +21,12 @@ READY_DEADLINE = 60.0
 
 @dataclass
 class Service:
-    """One service process and the URL it answers on."""
+    """One service process, the URL it answers on and its management port's URL."""
 
     name: str
     url: str
     process: Process
+    metrics_url: str = ""
 
     def ready(self, path: str = "/readyz") -> bool:
         """Whether `path` answers 200; raises at once if the process has exited."""
@@ -47,23 +48,34 @@ class Service:
         self.process = self.process.restart()
         self.wait_ready()
 
+    def metrics(self) -> str:
+        """What the management port serves now."""
+        return httpx.get(self.metrics_url, timeout=5).text
+
+    def metric(self, family: str, **labels: str) -> float:
+        """The sum of the samples named `family` whose labels include `labels`."""
+        return sum(
+            sample.value
+            for parsed in text_string_to_metric_families(self.metrics())
+            for sample in parsed.samples
+            if sample.name == family and labels.items() <= sample.labels.items()
+        )
+
     def request_count(self, route: str) -> float:
         """The sum of this service's request counters for one route template."""
-        text = httpx.get(f"{self.url}/metrics", timeout=5).text
-        pattern = re.compile(
-            r'^lanyard_http_requests_total\{[^}]*route="' + re.escape(route) + r'"[^}]*\} (\S+)$',
-            re.MULTILINE,
-        )
-        return sum(float(value) for value in pattern.findall(text))
+        return self.metric("lanyard_http_requests_total", route=route)
 
 
 def start_service(
     name: str, module: str, port: int, env: Mapping[str, str], workdir: Path
 ) -> Service:
-    """`python -m <module> serve --port <port>` with `env`, logging to `workdir/<name>.log`."""
+    """`python -m <module> serve --port <port>` with `env`, logging to `workdir/<name>.log`;
+    its management port is a free one (unless `env` names one)."""
     argv = [sys.executable, "-m", module, "serve", "--port", str(port)]
+    env = {"METRICS_PORT": str(free_port()), **env}
     process = start(name, argv, env=env, log=workdir / f"{name}.log")
-    return Service(name, f"http://127.0.0.1:{port}", process)
+    metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
+    return Service(name, f"http://127.0.0.1:{port}", process, metrics_url)
 
 
 @dataclass

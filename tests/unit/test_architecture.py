@@ -20,6 +20,7 @@ MAX_LINES = 300
 
 DOMAIN = [
     "shared.errors",
+    "shared.logs",
     "shared.settings",
     "shared.usernames",
     "shared.tokens.claims",

@@ -15,16 +15,15 @@ from auth_service.errors import (
     Throttled,
     UsernameTaken,
 )
-from auth_service.keys import KeyEncryptionKey, KeyKeeper, KeyRing
+from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
-from auth_service.revocations import RevocationKind, Revoker
-from auth_service.settings import AuthSettings
-from auth_service.throttle import LoginThrottle, MemoryThrottleStore
+from auth_service.revocations import RevocationKind
 from shared.errors import InvalidInput, StoreUnavailable
 from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.verifier import TokenVerifier
+from tests.support.booth import MemoryBooth, memory_booth
 from tests.support.clock import FakeClock
-from tests.support.stores import MemoryAccountStore, MemoryKeyStore, MemoryRevocationStore
+from tests.support.stores import MemoryAccountStore, MemoryRevocationStore
 
 PASSWORD = "correct horse battery"
 ADDRESS = "198.51.100.7"
@@ -44,35 +43,25 @@ class RingKeys:
 
 
 @pytest.fixture
-def store() -> MemoryAccountStore:
-    return MemoryAccountStore()
+async def made(
+    fast_passwords: Passwords, clock: FakeClock, rsa_key: rsa.RSAPrivateKey
+) -> MemoryBooth:
+    return await memory_booth(fast_passwords, clock, rsa_key)
 
 
 @pytest.fixture
-def revocations() -> MemoryRevocationStore:
-    return MemoryRevocationStore()
+def booth(made: MemoryBooth) -> Booth:
+    return made.booth
 
 
 @pytest.fixture
-async def booth(
-    store: MemoryAccountStore,
-    revocations: MemoryRevocationStore,
-    fast_passwords: Passwords,
-    clock: FakeClock,
-    rsa_key: rsa.RSAPrivateKey,
-) -> Booth:
-    settings = AuthSettings(issuer="http://auth.test")
-    ring = KeyRing(MemoryKeyStore(), KeyEncryptionKey(b"k" * 32), settings.key_lifecycle)
-    await KeyKeeper(ring, clock=clock, make_key=lambda bits: rsa_key).bootstrap()
-    return Booth(
-        settings,
-        store=store,
-        passwords=fast_passwords,
-        throttle=LoginThrottle(MemoryThrottleStore(), user_limit=5, address_limit=50),
-        keys=ring,
-        revoker=Revoker(revocations, store, access_token_ttl=900, margin=60, clock=clock),
-        clock=clock,
-    )
+def store(made: MemoryBooth) -> MemoryAccountStore:
+    return made.accounts
+
+
+@pytest.fixture
+def revocations(made: MemoryBooth) -> MemoryRevocationStore:
+    return made.revocations
 
 
 async def test_register_stores_the_canonical_name_with_default_scopes(

@@ -32,7 +32,7 @@ PUBLIC_NAMES = {
         "Problems",
         "edge_middleware",
         "exception_handlers",
-        "metrics_response",
+        "management_server",
         "openapi_route",
         "problem_response",
         "read_body",

@@ -177,6 +177,9 @@ def test_settings_repr_does_not_show_the_database_url(
         (VendingSettings, "MAX_TOKEN_LIFETIME", "86401"),
         (VendingSettings, "QUOTA_FREE", "0"),
         (VendingSettings, "JWKS_COOLDOWN", "abc"),
+        (AuthSettings, "METRICS_PORT", "65536"),
+        (VendingSettings, "METRICS_PORT", "-1"),
+        (VendingSettings, "ACCESS_LOG", "sometimes"),
     ],
 )
 def test_service_settings_fail_loudly_naming_the_bad_variable(
@@ -185,6 +188,19 @@ def test_service_settings_fail_loudly_naming_the_bad_variable(
     """A bad value in the environment stops start-up with an error naming the variable."""
     with pytest.raises(SettingsError, match=name):
         settings_class.from_env({name: value})
+
+
+def test_the_management_port_and_access_log_default_and_can_be_changed() -> None:
+    """Metrics on 9001 (auth) and 9002 (vending) unless METRICS_PORT says otherwise (0:
+    none); no per-request log line unless ACCESS_LOG is true."""
+    assert (AuthSettings.from_env({}).metrics_port, VendingSettings.from_env({}).metrics_port) == (
+        9001,
+        9002,
+    )
+    assert AuthSettings.from_env({"METRICS_PORT": "0"}).metrics_port == 0
+    changed = VendingSettings.from_env({"METRICS_PORT": "19102", "ACCESS_LOG": "true"})
+    assert (changed.metrics_port, changed.access_log) == (19102, True)
+    assert not AuthSettings.from_env({}).access_log
 
 
 def test_settings_are_frozen() -> None:

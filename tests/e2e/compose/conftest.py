@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 GATEWAY = os.environ.get("LANYARD_GATEWAY", "http://127.0.0.1:8080")
+PROMETHEUS = os.environ.get("LANYARD_PROMETHEUS", "http://127.0.0.1:9090")
 COMPOSE = shlex.split(os.environ.get("LANYARD_COMPOSE", "docker-compose"))
 PASSWORD = "correct horse battery"
 
@@ -86,10 +87,11 @@ _COUNTER = re.compile(r"^lanyard_http_requests_total\{([^}]*)\} (\S+)$", re.MULT
 
 
 def auth_request_counts() -> dict[str, float]:
-    """Requests each auth route has served, summed over every auth replica (from /metrics)."""
+    """Requests each auth route has served, summed over every auth replica (from /metrics on
+    each one's management port)."""
     script = (
         "import urllib.request as u;"
-        "print(u.urlopen('http://127.0.0.1:8001/metrics', timeout=5).read().decode())"
+        "print(u.urlopen('http://127.0.0.1:9001/metrics', timeout=5).read().decode())"
     )
     totals: dict[str, float] = {}
     for container in container_ids("auth"):
