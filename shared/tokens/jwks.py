@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from shared.tokens.documents import fetch_document, max_age
 from shared.tokens.errors import JWKSError
 from shared.tokens.jwk import parse_jwks
 
@@ -29,9 +29,6 @@ log = logging.getLogger("lanyard.jwks")
 
 def _ignore(outcome: str) -> None:
     return None
-
-
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
 
 
 def _fingerprint(keys: Mapping[str, RSAPublicKey]) -> frozenset[tuple[str, int, int]]:
@@ -183,28 +180,19 @@ class JWKSCache:
         headers = {"Accept": "application/jwk-set+json, application/json"}
         if self._etag and self._keys:
             headers["If-None-Match"] = self._etag
-        async with asyncio.timeout(self.policy.timeout):
-            async with self._client.stream(
-                "GET", self.url, headers=headers, timeout=self.policy.timeout
-            ) as response:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.policy.max_bytes:
-                        raise JWKSError("the JWKS is too large")
-                    chunks.append(chunk)
-                return (
-                    response.status_code,
-                    b"".join(chunks),
-                    response.headers.get("cache-control", ""),
-                    response.headers.get("etag"),
-                )
+        got = await fetch_document(
+            self._client,
+            self.url,
+            headers=headers,
+            within_seconds=self.policy.timeout,
+            max_bytes=self.policy.max_bytes,
+        )
+        return got.status, got.body, got.cache_control, got.etag
 
     def _ttl(self, cache_control: str) -> float:
         lowered = cache_control.lower()
         if "no-store" in lowered or "no-cache" in lowered:
             return self.policy.min_ttl
-        match = _MAX_AGE.search(cache_control)
-        ttl = float(match.group(1)) if match else self.policy.default_ttl
+        ttl = max_age(cache_control)
+        ttl = self.policy.default_ttl if ttl is None else ttl
         return max(self.policy.min_ttl, min(ttl, self.policy.max_ttl))

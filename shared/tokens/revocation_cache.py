@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 import httpx
 
 from shared.errors import LanyardError
+from shared.tokens.documents import DocumentTooLarge, fetch_document, max_age
 from shared.tokens.errors import UnknownKey
 from shared.tokens.jws import CompactJWS
 from shared.tokens.revocations import REVOCATIONS_TYPES, RevocationList, read_revocations
@@ -31,7 +31,6 @@ from shared.tokens.verifier import KeySource
 __all__ = ["RevocationCache", "RevocationPolicy"]
 
 log = logging.getLogger("lanyard.revocations")
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,25 +185,19 @@ class RevocationCache:
         held = self._current
         if self._etag and held is not None and held.expires_at > self._clock():
             headers["If-None-Match"] = self._etag
-        async with asyncio.timeout(self.policy.timeout):
-            async with self._client.stream(
-                "GET", self.url, headers=headers, timeout=self.policy.timeout
-            ) as response:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.policy.max_bytes:
-                        raise _Rejected("the revocation list is too large")
-                    chunks.append(chunk)
-                return (
-                    response.status_code,
-                    b"".join(chunks),
-                    response.headers.get("cache-control", ""),
-                    response.headers.get("etag"),
-                )
+        try:
+            got = await fetch_document(
+                self._client,
+                self.url,
+                headers=headers,
+                within_seconds=self.policy.timeout,
+                max_bytes=self.policy.max_bytes,
+            )
+        except DocumentTooLarge as exc:
+            raise _Rejected(exc.detail) from exc
+        return got.status, got.body, got.cache_control, got.etag
 
     def _ttl(self, cache_control: str) -> float:
-        match = _MAX_AGE.search(cache_control)
-        interval = float(match.group(1)) if match else self.policy.default_interval
+        interval = max_age(cache_control)
+        interval = self.policy.default_interval if interval is None else interval
         return max(self.policy.min_interval, min(interval, self.policy.max_interval))
