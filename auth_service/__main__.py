@@ -15,7 +15,8 @@ Command = Callable[[AuthSettings, argparse.Namespace], int]
 def _serve(args: argparse.Namespace) -> int:
     from auth_service.app import create_app
 
-    return serve(create_app(AuthSettings.from_env()), args)
+    settings = AuthSettings.from_env()
+    return serve(create_app(settings), args, settings.shutdown)
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:

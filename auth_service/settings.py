@@ -11,6 +11,7 @@ from pathlib import Path
 
 from auth_service.keys.model import Lifecycle
 from shared.settings import (
+    ShutdownSettings,
     env_bool,
     env_float,
     env_int,
@@ -55,6 +56,7 @@ class AuthSettings:
     hash_concurrency: int = 4
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
+    shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -108,4 +110,5 @@ class AuthSettings:
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
             redis_url=env.get("REDIS_URL") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
+            shutdown=ShutdownSettings.from_env(env),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from shared.errors import LanyardError
 
 __all__ = [
     "SettingsError",
+    "ShutdownSettings",
     "env_bool",
     "env_choice",
     "env_float",
@@ -116,3 +118,20 @@ def env_networks(
         except ValueError:
             raise SettingsError(f"{name} has an invalid address or network: {item!r}") from None
     return tuple(networks)
+
+
+@dataclass(frozen=True)
+class ShutdownSettings:
+    """How a service stops when told to (SIGTERM): see `shared.web.drain`."""
+
+    drain_delay: float = 0.0
+    """`SHUTDOWN_DRAIN_DELAY`: seconds of serving, not ready, before it stops listening."""
+    timeout: int = 30
+    """`SHUTDOWN_TIMEOUT`: seconds the requests in flight then have to finish."""
+
+    @classmethod
+    def from_env(cls, env: Env) -> ShutdownSettings:
+        return cls(
+            drain_delay=env_float(env, "SHUTDOWN_DRAIN_DELAY", 0.0, maximum=300.0),
+            timeout=env_int(env, "SHUTDOWN_TIMEOUT", 30, minimum=1, maximum=3600),
+        )

@@ -13,7 +13,8 @@ def _serve(args: argparse.Namespace) -> int:
     from vending_service.app import create_app
     from vending_service.settings import VendingSettings
 
-    return serve(create_app(VendingSettings.from_env()), args)
+    settings = VendingSettings.from_env()
+    return serve(create_app(settings), args, settings.shutdown)
 
 
 def _migrate(args: argparse.Namespace) -> int:

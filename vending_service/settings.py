@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.settings import (
+    ShutdownSettings,
     env_bool,
     env_choice,
     env_float,
@@ -45,6 +46,7 @@ class VendingSettings:
     token_cache_size: int = 10_000
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
+    shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
     quota_failure_mode: str = "closed"
     revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
     revocation_stale_limit: float = 600.0
@@ -78,6 +80,7 @@ class VendingSettings:
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
             redis_url=env.get("REDIS_URL") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
+            shutdown=ShutdownSettings.from_env(env),
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),

@@ -12,7 +12,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.settings import SettingsError
+from shared.settings import SettingsError, ShutdownSettings
+from shared.web.drain import Drain, DrainingServer, unready_while_draining
 
 __all__ = ["add_serve_command", "freeze_after_startup", "run", "serve"]
 
@@ -65,10 +66,15 @@ def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) 
     return frozen
 
 
-def serve(app: Starlette, args: argparse.Namespace) -> int:
-    """Run `app` with uvicorn as `serve` was asked to."""
-    uvicorn.run(
-        freeze_after_startup(app),
+def serve(
+    app: Starlette, args: argparse.Namespace, shutdown: ShutdownSettings | None = None
+) -> int:
+    """Run `app` with uvicorn as `serve` was asked to, draining on SIGTERM as `shutdown` says
+    (`shared.web.drain`); 3 if it could not start."""
+    shutdown = shutdown or ShutdownSettings()
+    drain = Drain(shutdown.drain_delay)
+    config = uvicorn.Config(
+        unready_while_draining(freeze_after_startup(app), drain),
         host=args.host,
         port=args.port,
         root_path=args.root_path,
@@ -77,8 +83,11 @@ def serve(app: Starlette, args: argparse.Namespace) -> int:
         server_header=False,
         access_log=args.access_log,
         log_level="info",
+        timeout_graceful_shutdown=shutdown.timeout,
     )
-    return 0
+    server = DrainingServer(config, drain)
+    server.run()
+    return 0 if server.started else 3
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:

@@ -68,7 +68,7 @@ async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"].startswith("Bearer")
 
-        async def ready() -> bool:
+        async def ready(client: httpx.AsyncClient = client) -> bool:
             return (await client.get("/readyz")).status_code == 200
 
         await eventually(ready, 10, "the first JWKS and revocation fetches")  # in the background
