@@ -6,8 +6,9 @@ import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from shared.errors import LanyardError
 
@@ -20,6 +21,7 @@ __all__ = [
     "env_int",
     "env_list",
     "env_networks",
+    "env_store_url",
     "env_str",
     "env_url",
 ]
@@ -105,6 +107,29 @@ def env_list(env: Env, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     if raw is None:
         return default
     return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def env_store_url(env: Env, name: str, secret_file: str, default: str = "") -> str:
+    """A store's URL (`name`), with the password read from the file that the variable
+    `secret_file` names, when that is set: how Docker and Kubernetes secrets reach a
+    database or Redis URL without the password appearing in the environment."""
+    url = env.get(name) or default
+    path = env.get(secret_file)
+    if not path or not url:
+        return url
+    try:
+        password = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        raise SettingsError(f"{secret_file}: cannot read {path}") from None
+    if not password:
+        raise SettingsError(f"{secret_file}: {path} is empty")
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        raise SettingsError(f"{name} names no host, so {secret_file} has nowhere to go")
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{user}:{quote(password, safe='')}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def env_networks(
