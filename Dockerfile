@@ -1,6 +1,8 @@
 # Lanyard's images, from one file: build from the repository root with a target.
 #   docker build --target auth    -t lanyard-auth .      (the booth)
 #   docker build --target vending -t lanyard-vending .   (the machine)
+#   docker build --target gateway -t lanyard-gateway .   (nginx with the frontend, for Swarm
+#                                                         and Kubernetes; its config is mounted)
 #   docker build --target test    -t lanyard-test .      (unit + integration tests on the
 #                                                         images' own Python; never shipped)
 # Each service image holds shared/ and its own service only (never tests/, tools/, keys or
@@ -42,6 +44,11 @@ EXPOSE 8002
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=5 \
   CMD ["python", "-m", "shared.web.healthcheck"]
 CMD ["python", "-m", "vending_service", "serve", "--host", "0.0.0.0", "--port", "8002"]
+
+# The gateway: nginx with the browser app in it. Its config (deploy/nginx.conf) is mounted
+# (a Swarm config, a Kubernetes ConfigMap); compose mounts frontend/ instead.
+FROM nginx:1.26 AS gateway
+COPY frontend/ /usr/share/nginx/html/
 
 # The unit and integration tests on the Python the images run (`make test-container`):
 # the same venv plus the development lock, and the sources the tests read.

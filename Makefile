@@ -66,6 +66,22 @@ test-e2e-local: $(VENV)/.dev
 e2e: $(VENV)/.dev
 	tools/e2e.sh
 
+## swarm-e2e: the Swarm stack (deploy/swarm/stack.yml): joins this engine's swarm or makes
+## one, deploys, runs the cross-container suite through the gateway, then a rolling update,
+## a killed container, scaling and a key rotation under load (each scenario's requests and
+## failures printed), and removes everything it made. SWARM_GATEWAY_PORT (default 8080).
+.PHONY: swarm-e2e
+swarm-e2e: $(VENV)/.dev
+	tools/swarm-e2e.sh
+
+## test-container: the unit and integration tests on the images' own Python (3.13), in a
+## container built from the Dockerfile's test stage
+.PHONY: test-container
+test-container:
+	docker build -q --target test -t lanyard-test:local . >/dev/null
+	docker run --rm lanyard-test:local python --version
+	docker run --rm lanyard-test:local
+
 ## lint: ruff and mypy --strict
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
