@@ -74,6 +74,18 @@ e2e: $(VENV)/.dev
 swarm-e2e: $(VENV)/.dev
 	tools/swarm-e2e.sh
 
+## test-deploy: the Kubernetes dev overlay rendered with kustomize (kubectl kustomize) and
+## validated with kubernetes-validate --strict against Kubernetes $(K8S_VERSION), then the
+## policy tests on the rendered objects and the Swarm stack file (tests/deploy)
+K8S_VERSION := 1.32.0
+.PHONY: test-deploy
+test-deploy: $(VENV)/.dev
+	@mkdir -p build
+	kubectl kustomize deploy/k8s/overlays/dev > build/k8s-dev.yaml
+	$(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) build/k8s-dev.yaml
+	@echo "$$(grep -c '^kind:' build/k8s-dev.yaml) objects valid (strict) for Kubernetes $(K8S_VERSION)"
+	$(PYTEST) tests/deploy
+
 ## test-container: the unit and integration tests on the images' own Python (3.13), in a
 ## container built from the Dockerfile's test stage
 .PHONY: test-container

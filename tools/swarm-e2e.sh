@@ -26,15 +26,18 @@ made_swarm=no
 made_secrets=()
 
 inventory() {
-    # Everything of these kinds on the engine, one per line, to compare before and after.
-    docker network ls -q --no-trunc | sed 's/^/network /'
-    docker volume ls -q | sed 's/^/volume /'
+    # What a swarm and this stack can make, one per line, to compare before and after: the
+    # swarm's state and its objects, overlay networks and docker_gwbridge, the stack's
+    # volumes. (Other projects' bridge networks and volumes come and go on their own.)
+    docker info --format 'swarm {{.Swarm.LocalNodeState}}'
+    docker network ls -q --no-trunc --filter driver=overlay | sed 's/^/network /'
+    docker network ls -q --no-trunc --filter name='^docker_gwbridge$' | sed 's/^/network /'
+    docker volume ls -q --filter name="^${STACK}_" | sed 's/^/volume /'
     if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = active ]; then
         docker service ls -q | sed 's/^/service /'
         docker secret ls -q | sed 's/^/secret /'
         docker config ls -q | sed 's/^/config /'
     fi
-    docker info --format 'swarm {{.Swarm.LocalNodeState}}'
 }
 
 wait_for() {  # wait_for SECONDS WHAT COMMAND...: poll COMMAND until it succeeds
@@ -80,6 +83,7 @@ teardown() {
         echo "left behind (or gone) since the start:"; cat "$REPORT.left"; status=1
     else
         echo "the engine is as it was: no stack, service, network, secret, config, volume or swarm left"
+        echo "(before and after: $(grep -c . "$BEFORE") objects of those kinds, the same ones)"
     fi
     if [ -s "$REPORT" ]; then echo "== scenarios under load =="; cat "$REPORT"; fi
     rm -f "$REPORT" "$REPORT.left" "$BEFORE"
@@ -91,6 +95,7 @@ inventory >"$BEFORE"
 had_gwbridge=no
 if docker network inspect docker_gwbridge >/dev/null 2>&1; then had_gwbridge=yes; fi
 trap teardown EXIT
+trap 'exit 130' INT TERM
 
 case "$(docker info --format '{{.Swarm.LocalNodeState}}')" in
     inactive)
