@@ -86,6 +86,13 @@ test-deploy: $(VENV)/.dev
 	@echo "$$(grep -c '^kind:' build/k8s-dev.yaml) objects valid (strict) for Kubernetes $(K8S_VERSION)"
 	$(PYTEST) tests/deploy
 
+## upgrade-e2e: a compose stack on PostgreSQL 15 and Redis 7, written to, moved to
+## PostgreSQL 17 and Redis 8 as docs/deploy.md says, checked for anything lost, torn down
+## (UPGRADE_GATEWAY_PORT, default 8080)
+.PHONY: upgrade-e2e
+upgrade-e2e: $(VENV)/.dev
+	tools/upgrade-e2e.sh
+
 ## test-container: the unit and integration tests on the images' own Python (3.13), in a
 ## container built from the Dockerfile's test stage
 .PHONY: test-container

@@ -83,7 +83,7 @@ teardown() {
         echo "left behind (or gone) since the start:"; cat "$REPORT.left"; status=1
     else
         echo "the engine is as it was: no stack, service, network, secret, config, volume or swarm left"
-        echo "(before and after: $(grep -c . "$BEFORE") objects of those kinds, the same ones)"
+        echo "(compared before and after: the swarm state, overlay networks, docker_gwbridge, the stack's volumes, and any services, secrets and configs)"
     fi
     if [ -s "$REPORT" ]; then echo "== scenarios under load =="; cat "$REPORT"; fi
     rm -f "$REPORT" "$REPORT.left" "$BEFORE"

@@ -104,7 +104,7 @@ class Swarm:
 
     def scale(self, service: str, replicas: int | str) -> None:
         """Set the replica count and wait until the tasks have converged on it."""
-        run(["docker", "service", "scale", "-q", f"{self.service(service)}={replicas}"])
+        run(["docker", "service", "scale", f"{self.service(service)}={replicas}"])
 
     def stop(self, service: str) -> None:
         self._stopped[service] = self.replicas(service)
