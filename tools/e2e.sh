@@ -46,4 +46,4 @@ until curl -fsS "$GATEWAY/auth/readyz" >/dev/null 2>&1 && curl -fsS "$GATEWAY/ap
     sleep 1
 done
 
-"$PYTHON" -m pytest tests/e2e/compose "$@"
+"$PYTHON" -m pytest tests/e2e/compose tests/e2e/gateway "$@"
