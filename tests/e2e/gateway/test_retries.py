@@ -33,38 +33,15 @@ def gateway() -> Iterator[tuple[str, str]]:
     containers: list[str] = []
     docker("network", "create", name)
     try:
+        run = ["run", "-d", "--network", name]
         for mode in ("drop", "answer"):
-            containers.append(
-                docker(
-                    "run",
-                    "-d",
-                    "--network",
-                    name,
-                    "--network-alias",
-                    "vending",
-                    "-v",
-                    f"{REPLICA}:/replica.py:ro",
-                    "python:3.13-slim-trixie",
-                    "python",
-                    "/replica.py",
-                    mode,
-                    "8002",
-                )
-            )
+            mount = f"{REPLICA}:/replica.py:ro"
+            replica = ["python:3.13-slim-trixie", "python", "/replica.py", mode, "8002"]
+            containers.append(docker(*run, "--network-alias", "vending", "-v", mount, *replica))
         port = free_port()
-        containers.append(
-            docker(
-                "run",
-                "-d",
-                "--network",
-                name,
-                "-p",
-                f"127.0.0.1:{port}:8080",
-                "-v",
-                f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/conf.d/default.conf:ro",
-                "nginx:1.26",
-            )
-        )
+        config = f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/conf.d/default.conf:ro"
+        published = f"127.0.0.1:{port}:8080"
+        containers.append(docker(*run, "-p", published, "-v", config, "nginx:1.26"))
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
