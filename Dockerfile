@@ -16,6 +16,7 @@ COPY requirements.lock /tmp/requirements.lock
 RUN /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/requirements.lock
 
 FROM python:3.13-slim-trixie AS base
+LABEL org.opencontainers.image.base.name="python:3.13-slim-trixie"
 RUN groupadd --system --gid 10001 lanyard \
  && useradd --system --uid 10001 --gid lanyard --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin lanyard \

@@ -64,6 +64,13 @@ def container_ids(service: str) -> list[str]:
     return STACK.containers(service)
 
 
+def exec_docker(*args: str) -> str:
+    """A docker command's stdout, stripped; the test fails if it does."""
+    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def exec_in(container: str, *command: str) -> str:
     result = subprocess.run(
         ["docker", "exec", container, *command], capture_output=True, text=True, check=False

@@ -16,6 +16,7 @@ from tests.e2e.compose.conftest import (
     auth_request_counts,
     bearer,
     container_ids,
+    exec_docker,
     exec_in,
     login,
     new_user,
@@ -124,6 +125,17 @@ def test_no_image_holds_a_test_helper(service: str, package: str) -> None:
         assert "ModuleNotFoundError" in result.stderr, result.stderr
     exec_in(container, "python", "-c", f"import {package}.app, shared.tokens")
     assert sorted(exec_in(container, "ls", "/app").split()) == sorted([package, "shared"])
+
+
+@pytest.mark.parametrize("service", ["auth", "vending"])
+def test_each_service_image_is_python_3_13_on_trixie(service: str) -> None:
+    """`docker inspect` names the base image, and the interpreter inside is 3.13."""
+    container = container_ids(service)[0]
+    label = '{{index .Config.Labels "org.opencontainers.image.base.name"}}'
+    image = exec_docker("inspect", "-f", "{{.Image}}", container)
+    assert exec_docker("inspect", "-f", label, image) == "python:3.13-slim-trixie"
+    version = exec_in(container, "python", "-c", "import sys; print(sys.version_info[:2])")
+    assert version.strip() == "(3, 13)"
 
 
 def test_vending_serves_while_every_auth_replica_is_stopped() -> None:

@@ -33,13 +33,16 @@ def swarm() -> Swarm:
 @pytest.fixture(scope="module")
 def load(swarm: Swarm) -> Iterator[Load]:
     """Eight workers of GETs with the tokens of four premium users, running all along."""
-    tokens = []
-    for _ in range(4):
-        username, _ = new_user("load")
-        swarm.operator("set-tier", username, "premium")
-        tokens.append(_login(username))
+    tokens = [_premium_token(swarm, "load") for _ in range(4)]
     with Load(GATEWAY, tokens) as running:
         yield running
+
+
+def _premium_token(swarm: Swarm, prefix: str) -> str:
+    """A new premium user's access token: the load's quota never runs out."""
+    username, _ = new_user(prefix)
+    swarm.operator("set-tier", username, "premium")
+    return _login(username)
 
 
 def _login(username: str) -> str:
@@ -140,8 +143,7 @@ def test_a_key_rotation_fails_no_request(swarm: Swarm, load: Load) -> None:
             90,
             "both booths to sign with the new key",
         )
-        username, _ = new_user("rotated")
-        load.add_token(_login(username))
+        load.add_token(_premium_token(swarm, "rotated"))
         _settle(10)
     _assert_clean(tally)
 
