@@ -239,7 +239,7 @@ def test_a_stack_written_on_postgres_15_and_redis_7_loses_nothing_on_17_and_8() 
         record = httpx.get(f"{GATEWAY}/api/cats/{picture}", headers=bearer(token), timeout=30)
         assert record.status_code == 200, record.text
         assert record.json()["title"] == f"Cat of {name}"
-        image = httpx.get(record.json()["image_url"], timeout=30)
+        image = httpx.get(record.json()["image_url"], headers=bearer(token), timeout=30)
         assert image.status_code == 200
         assert image.headers["content-type"] == "image/png"
     viewer = login(names[1])["access_token"]
