@@ -15,6 +15,8 @@ export JWKS_MIN_TTL=${JWKS_MIN_TTL:-1}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
 export LANYARD_GATEWAY=$GATEWAY
+# The addresses the stack writes into tokens and image URLs follow the gateway's port.
+export PUBLIC_URL=${PUBLIC_URL:-$GATEWAY} CORS_ORIGINS=${CORS_ORIGINS:-$GATEWAY}
 
 teardown() {
     status=$?

@@ -8,7 +8,7 @@ import os
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -62,8 +62,7 @@ def _report(tally: Tally) -> None:
             out.write(tally.line() + "\n")
 
 
-def _wait(condition: object, deadline: float, what: str) -> None:
-    assert callable(condition)
+def _wait(condition: Callable[[], bool], deadline: float, what: str) -> None:
     end = time.monotonic() + deadline
     while not condition():
         if time.monotonic() > end:
