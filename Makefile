@@ -69,12 +69,47 @@ e2e: $(VENV)/.dev
 ## test-rules: the Prometheus configuration and alert rules checked, and the alerts' unit tests
 ## (deploy/prometheus/alerts.test.yml) run, with promtool: the one on PATH, else the one in the
 ## prom/prometheus image (needs Docker)
-PROMETHEUS_IMAGE ?= prom/prometheus:v2.42.0
+PROMETHEUS_IMAGE ?= prom/prometheus:v2.53.3
 PROMTOOL ?= $(shell command -v promtool 2>/dev/null || echo "docker run --rm -v $(CURDIR)/deploy/prometheus:/rules:ro -w /rules --entrypoint /bin/promtool $(PROMETHEUS_IMAGE)")
 .PHONY: test-rules
 test-rules:
 	cd deploy/prometheus && $(PROMTOOL) check config prometheus.yml
 	cd deploy/prometheus && $(PROMTOOL) test rules alerts.test.yml
+
+## swarm-e2e: the Swarm stack (deploy/swarm/stack.yml): joins this engine's swarm or makes
+## one, deploys, runs the cross-container suite through the gateway, then a rolling update,
+## a killed container, scaling and a key rotation under load (each scenario's requests and
+## failures printed), and removes everything it made. SWARM_GATEWAY_PORT (default 8080).
+.PHONY: swarm-e2e
+swarm-e2e: $(VENV)/.dev
+	tools/swarm-e2e.sh
+
+## test-deploy: the Kubernetes dev overlay rendered with kustomize (kubectl kustomize) and
+## validated with kubernetes-validate --strict against Kubernetes $(K8S_VERSION), then the
+## policy tests on the rendered objects and the Swarm stack file (tests/deploy)
+K8S_VERSION := 1.32.0
+.PHONY: test-deploy
+test-deploy: $(VENV)/.dev
+	@mkdir -p build
+	kubectl kustomize deploy/k8s/overlays/dev > build/k8s-dev.yaml
+	$(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) build/k8s-dev.yaml
+	@echo "$$(grep -c '^kind:' build/k8s-dev.yaml) objects valid (strict) for Kubernetes $(K8S_VERSION)"
+	$(PYTEST) tests/deploy
+
+## upgrade-e2e: a compose stack on PostgreSQL 15 and Redis 7, written to, moved to
+## PostgreSQL 17 and Redis 8 as docs/deploy.md says, checked for anything lost, torn down
+## (UPGRADE_GATEWAY_PORT, default 8080)
+.PHONY: upgrade-e2e
+upgrade-e2e: $(VENV)/.dev
+	tools/upgrade-e2e.sh
+
+## test-container: the unit and integration tests on the images' own Python (3.13), in a
+## container built from the Dockerfile's test stage
+.PHONY: test-container
+test-container:
+	docker build -q --target test -t lanyard-test:local . >/dev/null
+	docker run --rm lanyard-test:local python --version
+	docker run --rm lanyard-test:local
 
 ## lint: ruff and mypy --strict
 lint: $(VENV)/.dev

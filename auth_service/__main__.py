@@ -18,7 +18,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings, metrics = AuthSettings.from_env(), AuthMetrics()
     app = create_app(settings, metrics=metrics)
-    return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
+    return serve(
+        app,
+        args,
+        metrics=metrics,
+        metrics_port=settings.metrics_port,
+        shutdown=settings.shutdown,
+    )
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:

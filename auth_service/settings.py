@@ -12,11 +12,13 @@ from pathlib import Path
 from auth_service.clients import parse_clients
 from auth_service.keys.model import Lifecycle
 from shared.settings import (
+    ShutdownSettings,
     env_bool,
     env_float,
     env_int,
     env_list,
     env_networks,
+    env_store_url,
     env_str,
 )
 
@@ -61,6 +63,7 @@ class AuthSettings:
     served_by: str | None = None
     metrics_port: int = METRICS_PORT
     access_log: bool = False
+    shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -101,7 +104,12 @@ class AuthSettings:
                 env, "REVOCATION_LIST_LIFETIME", 600, minimum=60, maximum=86400
             ),
             revocation_margin=env_int(env, "REVOCATION_MARGIN", 60, minimum=0, maximum=3600),
-            database_url=env_str(env, "DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/auth.db"),
+            database_url=env_store_url(
+                env,
+                "DATABASE_URL",
+                "DATABASE_PASSWORD_FILE",
+                f"sqlite+aiosqlite:///{data_dir}/auth.db",
+            ),
             access_token_ttl=env_int(env, "ACCESS_TOKEN_TTL", 900, minimum=60, maximum=3600),
             refresh_token_ttl=env_int(env, "REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=300),
             jwks_max_age=env_int(env, "JWKS_MAX_AGE", 300, minimum=0, maximum=86400),
@@ -113,8 +121,9 @@ class AuthSettings:
             trusted_proxies=env_networks(env, "TRUSTED_PROXIES"),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=env_store_url(env, "REDIS_URL", "REDIS_PASSWORD_FILE") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
             access_log=env_bool(env, "ACCESS_LOG", False),
+            shutdown=ShutdownSettings.from_env(env),
         )

@@ -5,19 +5,23 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from shared.errors import LanyardError
 
 __all__ = [
     "SettingsError",
+    "ShutdownSettings",
     "env_bool",
     "env_choice",
     "env_float",
     "env_int",
     "env_list",
     "env_networks",
+    "env_store_url",
     "env_str",
     "env_url",
 ]
@@ -105,6 +109,29 @@ def env_list(env: Env, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def env_store_url(env: Env, name: str, secret_file: str, default: str = "") -> str:
+    """A store's URL (`name`), with the password read from the file that the variable
+    `secret_file` names, when that is set: how Docker and Kubernetes secrets reach a
+    database or Redis URL without the password appearing in the environment."""
+    url = env.get(name) or default
+    path = env.get(secret_file)
+    if not path or not url:
+        return url
+    try:
+        password = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        raise SettingsError(f"{secret_file}: cannot read {path}") from None
+    if not password:
+        raise SettingsError(f"{secret_file}: {path} is empty")
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        raise SettingsError(f"{name} names no host, so {secret_file} has nowhere to go")
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{user}:{quote(password, safe='')}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def env_networks(
     env: Env, name: str, default: tuple[str, ...] = ()
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -116,3 +143,20 @@ def env_networks(
         except ValueError:
             raise SettingsError(f"{name} has an invalid address or network: {item!r}") from None
     return tuple(networks)
+
+
+@dataclass(frozen=True)
+class ShutdownSettings:
+    """How a service stops when told to (SIGTERM): see `shared.web.drain`."""
+
+    drain_delay: float = 0.0
+    """`SHUTDOWN_DRAIN_DELAY`: seconds of serving, not ready, before it stops listening."""
+    timeout: int = 30
+    """`SHUTDOWN_TIMEOUT`: seconds the requests in flight then have to finish."""
+
+    @classmethod
+    def from_env(cls, env: Env) -> ShutdownSettings:
+        return cls(
+            drain_delay=env_float(env, "SHUTDOWN_DRAIN_DELAY", 0.0, maximum=300.0),
+            timeout=env_int(env, "SHUTDOWN_TIMEOUT", 30, minimum=1, maximum=3600),
+        )

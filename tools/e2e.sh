@@ -19,8 +19,8 @@ PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:${GATEWAY_PORT:-8080}
 export LANYARD_GATEWAY=$GATEWAY
 export COMPOSE_PROFILES=observability
-# The stack's own address follows the gateway's port (tokens' issuer, picture URLs).
-export PUBLIC_URL=${PUBLIC_URL:-$GATEWAY}
+# The addresses the stack writes into tokens and image URLs follow the gateway's port.
+export PUBLIC_URL=${PUBLIC_URL:-$GATEWAY} CORS_ORIGINS=${CORS_ORIGINS:-$GATEWAY}
 export LANYARD_PROMETHEUS=http://127.0.0.1:${PROMETHEUS_PORT:-9090}
 
 teardown() {
@@ -53,4 +53,4 @@ until curl -fsS "$GATEWAY/auth/readyz" >/dev/null 2>&1 && curl -fsS "$GATEWAY/ap
     sleep 1
 done
 
-"$PYTHON" -m pytest tests/e2e/compose "$@"
+"$PYTHON" -m pytest tests/e2e/compose tests/e2e/gateway "$@"

@@ -16,7 +16,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings, metrics = VendingSettings.from_env(), VendingMetrics()
     app = create_app(settings, metrics=metrics)
-    return serve(app, args, metrics=metrics, metrics_port=settings.metrics_port)
+    return serve(
+        app,
+        args,
+        metrics=metrics,
+        metrics_port=settings.metrics_port,
+        shutdown=settings.shutdown,
+    )
 
 
 def _migrate(args: argparse.Namespace) -> int:

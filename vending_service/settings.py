@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.settings import (
+    ShutdownSettings,
     env_bool,
     env_choice,
     env_float,
     env_int,
     env_list,
+    env_store_url,
     env_str,
     env_url,
 )
@@ -49,6 +51,7 @@ class VendingSettings:
     served_by: str | None = None
     metrics_port: int = METRICS_PORT
     access_log: bool = False
+    shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
     quota_failure_mode: str = "closed"
     revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
     revocation_stale_limit: float = 600.0
@@ -71,7 +74,12 @@ class VendingSettings:
             jwks_cooldown=env_float(env, "JWKS_COOLDOWN", 30.0, minimum=1.0),
             jwks_timeout=env_float(env, "JWKS_TIMEOUT", 5.0, minimum=0.1, maximum=60.0),
             jwks_min_ttl=env_float(env, "JWKS_MIN_TTL", 30.0, minimum=1.0),
-            database_url=env_str(env, "DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/vending.db"),
+            database_url=env_store_url(
+                env,
+                "DATABASE_URL",
+                "DATABASE_PASSWORD_FILE",
+                f"sqlite+aiosqlite:///{data_dir}/vending.db",
+            ),
             quota_free=env_int(env, "QUOTA_FREE", 300, minimum=1),
             quota_premium=env_int(env, "QUOTA_PREMIUM", 3000, minimum=1),
             catalogue_size=env_int(env, "CATALOGUE_SIZE", 120, minimum=100, maximum=1000),
@@ -80,10 +88,11 @@ class VendingSettings:
             ),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=env_store_url(env, "REDIS_URL", "REDIS_PASSWORD_FILE") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
             access_log=env_bool(env, "ACCESS_LOG", False),
+            shutdown=ShutdownSettings.from_env(env),
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),

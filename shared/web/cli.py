@@ -14,7 +14,8 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import configure_logging
-from shared.settings import SettingsError
+from shared.settings import SettingsError, ShutdownSettings
+from shared.web.drain import Drain, DrainingServer, unready_while_draining
 from shared.web.management import management_server
 from shared.web.metrics import HTTPMetrics
 
@@ -69,28 +70,39 @@ def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) 
 
 
 def serve(
-    app: Starlette, args: argparse.Namespace, *, metrics: HTTPMetrics, metrics_port: int
+    app: Starlette,
+    args: argparse.Namespace,
+    *,
+    metrics: HTTPMetrics,
+    metrics_port: int,
+    shutdown: ShutdownSettings | None = None,
 ) -> int:
-    """Run `app` with uvicorn as `serve` was asked to, and `metrics` on the management port
-    (`metrics_port` on the same host; 0 for none)."""
+    """Run `app` with uvicorn as `serve` was asked to, `metrics` on the management port
+    (`metrics_port` on the same host; 0 for none), draining on SIGTERM as `shutdown` says
+    (`shared.web.drain`); 3 if it could not start."""
+    shutdown = shutdown or ShutdownSettings()
+    drain = Drain(shutdown.drain_delay)
+    config = uvicorn.Config(
+        unready_while_draining(freeze_after_startup(app), drain),
+        host=args.host,
+        port=args.port,
+        root_path=args.root_path,
+        # Forwarding headers are read by the app itself, and only from TRUSTED_PROXIES.
+        proxy_headers=False,
+        server_header=False,
+        # The edge logs requests (ACCESS_LOG), with their ids and never a query string.
+        access_log=False,
+        # Logging is configured already (JSON lines on stdout): uvicorn adds no handler.
+        log_config=None,
+        log_level="info",
+        timeout_graceful_shutdown=shutdown.timeout,
+    )
+    server = DrainingServer(config, drain)
     with contextlib.ExitStack() as stack:
         if metrics_port:
             stack.enter_context(management_server(metrics, args.host, metrics_port))
-        uvicorn.run(
-            freeze_after_startup(app),
-            host=args.host,
-            port=args.port,
-            root_path=args.root_path,
-            # Forwarding headers are read by the app itself, and only from TRUSTED_PROXIES.
-            proxy_headers=False,
-            server_header=False,
-            # The edge logs requests (ACCESS_LOG), with their ids and never a query string.
-            access_log=False,
-            # Logging is configured already (JSON lines on stdout): uvicorn adds no handler.
-            log_config=None,
-            log_level="info",
-        )
-    return 0
+        server.run()
+    return 0 if server.started else 3
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None, *, service: str) -> int:

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from bench.apps import ceiling_app
 from tests.support.jwks import JWKSFake
+from tests.support.waits import eventually
 from vending_service.app import create_app
 from vending_service.settings import VendingSettings
 
@@ -66,6 +67,11 @@ async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
         refused = await client.get("/cats", params={"count": 10})
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"].startswith("Bearer")
+
+        async def ready(client: httpx.AsyncClient = client) -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await eventually(ready, 10, "the first JWKS and revocation fetches")  # in the background
         charged = await client.get("/cats", params={"count": 10}, headers=bearer())
         assert charged.status_code == 200
         assert charged.json()["quota"]["used"] == 10

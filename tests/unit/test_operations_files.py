@@ -137,5 +137,5 @@ def test_prometheus_scrapes_the_ports_the_stack_sets_and_nothing_publishes_them(
     assert "ports" not in services["auth"]
     assert "ports" not in services["vending"]
     assert services["prometheus"]["profiles"] == ["observability"]
-    assert services["prometheus"]["image"] == "prom/prometheus:v2.42.0"
+    assert services["prometheus"]["image"] == "prom/prometheus:v2.53.3"
     assert services["prometheus"]["ports"] == ["127.0.0.1:${PROMETHEUS_PORT:-9090}:9090"]

@@ -208,3 +208,54 @@ def test_settings_are_frozen() -> None:
     settings = VendingSettings.from_env({})
     with pytest.raises(AttributeError):
         settings.issuer = "http://evil.test"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("settings_class", [AuthSettings, VendingSettings])
+def test_store_passwords_come_from_secret_files_into_the_urls(
+    settings_class: type[AuthSettings] | type[VendingSettings], tmp_path: Path
+) -> None:
+    """DATABASE_PASSWORD_FILE and REDIS_PASSWORD_FILE put the file's password (trailing
+    newline dropped, percent-encoded) into the URLs; repr shows neither."""
+    (tmp_path / "pg").write_text("p@ss:w/rd\n")
+    (tmp_path / "redis").write_text("r3dis")
+    settings = settings_class.from_env(
+        {
+            "DATABASE_URL": "postgresql+asyncpg://lanyard@postgres:5432/db",
+            "DATABASE_PASSWORD_FILE": str(tmp_path / "pg"),
+            "REDIS_URL": "redis://redis:6379/1",
+            "REDIS_PASSWORD_FILE": str(tmp_path / "redis"),
+        }
+    )
+    assert settings.database_url == "postgresql+asyncpg://lanyard:p%40ss%3Aw%2Frd@postgres:5432/db"
+    assert settings.redis_url == "redis://:r3dis@redis:6379/1"
+    assert "r3dis" not in repr(settings)
+    assert "p%40ss" not in repr(settings)
+
+
+@pytest.mark.parametrize("content", [None, ""], ids=["missing", "empty"])
+def test_an_unreadable_or_empty_password_file_names_its_variable(
+    content: str | None, tmp_path: Path
+) -> None:
+    """A password file that cannot be read, or is empty, stops the service naming it."""
+    secret = tmp_path / "pg"
+    if content is not None:
+        secret.write_text(content)
+    with pytest.raises(SettingsError, match="DATABASE_PASSWORD_FILE"):
+        AuthSettings.from_env(
+            {"DATABASE_URL": "postgresql+asyncpg://u@h/db", "DATABASE_PASSWORD_FILE": str(secret)}
+        )
+
+
+@pytest.mark.parametrize("settings_class", [AuthSettings, VendingSettings])
+def test_shutdown_settings_default_to_no_drain_and_are_read_from_the_environment(
+    settings_class: type[AuthSettings] | type[VendingSettings],
+) -> None:
+    """No drain delay by default (make run, tests); SHUTDOWN_DRAIN_DELAY and
+    SHUTDOWN_TIMEOUT are read, and out-of-range values are refused by name."""
+    assert settings_class.from_env({}).shutdown.drain_delay == 0
+    shutdown = settings_class.from_env(
+        {"SHUTDOWN_DRAIN_DELAY": "6", "SHUTDOWN_TIMEOUT": "20"}
+    ).shutdown
+    assert (shutdown.drain_delay, shutdown.timeout) == (6.0, 20)
+    with pytest.raises(SettingsError, match="SHUTDOWN_TIMEOUT"):
+        settings_class.from_env({"SHUTDOWN_TIMEOUT": "0"})

@@ -1,34 +1,24 @@
-"""Helpers for tests against the running compose stack (started by `make e2e`)."""
+"""Helpers for tests against the running stack: compose (`make e2e`) or Swarm
+(`make swarm-e2e`), through its gateway."""
 
 from __future__ import annotations
 
 import os
 import re
 import secrets
-import shlex
 import subprocess
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.e2e.orchestrators import from_environment
+
 GATEWAY = os.environ.get("LANYARD_GATEWAY", "http://127.0.0.1:8080")
 PROMETHEUS = os.environ.get("LANYARD_PROMETHEUS", "http://127.0.0.1:9090")
-COMPOSE = shlex.split(os.environ.get("LANYARD_COMPOSE", "docker-compose"))
 PASSWORD = "correct horse battery"
-
-
-def compose(*args: str, check: bool = True) -> str:
-    """Run a compose command for this project (COMPOSE_PROJECT_NAME comes from make e2e)."""
-    result = subprocess.run(
-        [*COMPOSE, *args], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed: {result.stderr[-2000:]}")
-    return result.stdout
+STACK = from_environment()
 
 
 def wait_until(condition: Callable[[], bool], deadline: float, what: str) -> None:
@@ -72,7 +62,14 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def container_ids(service: str) -> list[str]:
-    return compose("ps", "-q", service).split()
+    return STACK.containers(service)
+
+
+def exec_docker(*args: str) -> str:
+    """A docker command's stdout, stripped; the test fails if it does."""
+    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def exec_in(container: str, *command: str) -> str:

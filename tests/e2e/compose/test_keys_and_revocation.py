@@ -15,8 +15,8 @@ import httpx
 from tests.e2e.compose.conftest import (
     GATEWAY,
     PASSWORD,
+    STACK,
     bearer,
-    compose,
     container_ids,
     exec_in,
     login,
@@ -35,8 +35,8 @@ ME = (
 
 
 def operator(*args: str) -> str:
-    """`python -m auth_service <args>` in the first auth container, as documented."""
-    return compose("exec", "-T", "--index=1", "auth", "python", "-m", "auth_service", *args)
+    """`python -m auth_service <args>` in one auth container, as documented."""
+    return STACK.operator(*args)
 
 
 def kid_of(token: str) -> str:

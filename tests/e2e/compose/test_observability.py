@@ -21,12 +21,12 @@ from tests.e2e.compose.conftest import (
     GATEWAY,
     PASSWORD,
     PROMETHEUS,
-    ROOT,
+    STACK,
     bearer,
-    compose,
     new_user,
     wait_until,
 )
+from tests.e2e.orchestrators import ROOT
 
 DEPLOY = ROOT / "deploy"
 SCRAPED = 'up{job=~"lanyard-auth|lanyard-vending"}'
@@ -154,7 +154,7 @@ def test_prometheus_evaluates_every_alert_rule_without_error() -> None:
 def container_logs() -> dict[str, str]:
     """Every container of the project (running or exited) by name: its whole log."""
     logs = {}
-    for container in compose("ps", "-a", "-q").split():
+    for container in STACK.all_containers():
         name = subprocess.run(
             ["docker", "inspect", "-f", "{{.Name}}", container],
             capture_output=True,

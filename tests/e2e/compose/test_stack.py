@@ -12,10 +12,11 @@ from PIL import Image
 
 from tests.e2e.compose.conftest import (
     GATEWAY,
+    STACK,
     auth_request_counts,
     bearer,
-    compose,
     container_ids,
+    exec_docker,
     exec_in,
     login,
     new_user,
@@ -126,10 +127,21 @@ def test_no_image_holds_a_test_helper(service: str, package: str) -> None:
     assert sorted(exec_in(container, "ls", "/app").split()) == sorted([package, "shared"])
 
 
+@pytest.mark.parametrize("service", ["auth", "vending"])
+def test_each_service_image_is_python_3_13_on_trixie(service: str) -> None:
+    """`docker inspect` names the base image, and the interpreter inside is 3.13."""
+    container = container_ids(service)[0]
+    label = '{{index .Config.Labels "org.opencontainers.image.base.name"}}'
+    image = exec_docker("inspect", "-f", "{{.Image}}", container)
+    assert exec_docker("inspect", "-f", label, image) == "python:3.13-slim-trixie"
+    version = exec_in(container, "python", "-c", "import sys; print(sys.version_info[:2])")
+    assert version.strip() == "(3, 13)"
+
+
 def test_vending_serves_while_every_auth_replica_is_stopped() -> None:
     """With auth stopped, valid tokens work and forged ones get 401; restarted, logins work."""
     username, token = new_user("outage")
-    compose("stop", "auth")
+    STACK.stop("auth")
     try:
         for _ in range(30):
             response = httpx.get(f"{GATEWAY}/api/me", headers=bearer(token), timeout=30)
@@ -138,7 +150,7 @@ def test_vending_serves_while_every_auth_replica_is_stopped() -> None:
         response = httpx.get(f"{GATEWAY}/api/me", headers=bearer(forged), timeout=30)
         assert response.status_code == 401
     finally:
-        compose("start", "auth")
+        STACK.start("auth")
     wait_until(stack_ready, 120, "auth to come back")
     assert login(username)
 
@@ -165,7 +177,7 @@ def test_users_pictures_and_quotas_survive_restarts() -> None:
         httpx.get(f"{GATEWAY}/api/cats?count=7", headers=bearer(token), timeout=30).status_code
         == 200
     )
-    compose("restart", "postgres", "redis", "vending")
+    STACK.restart("postgres", "redis", "vending")
     wait_until(stack_ready, 180, "the stack after restarts")
     fresh = login(username)
     picture = httpx.get(f"{GATEWAY}/api/cats/{picture_id}", headers=bearer(fresh), timeout=30)
