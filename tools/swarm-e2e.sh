@@ -19,6 +19,8 @@ export CORS_ORIGINS=$PUBLIC_URL
 # Rotation in seconds (as tools/e2e.sh); premium quotas out of the load's way.
 export JWKS_MAX_AGE=${JWKS_MAX_AGE:-5} KEY_PUBLICATION_MARGIN=${KEY_PUBLICATION_MARGIN:-5}
 export JWKS_MIN_TTL=${JWKS_MIN_TTL:-1} QUOTA_PREMIUM=${QUOTA_PREMIUM:-10000000}
+# The confidential client the OAuth tests authenticate as (as tools/e2e.sh).
+export OAUTH_CLIENTS=${OAUTH_CLIENTS:-e2e-gateway:e2e-gateway-secret-0123456789}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 REPORT=$(mktemp)

@@ -151,6 +151,13 @@ def test_prometheus_evaluates_every_alert_rule_without_error() -> None:
     eventually(all_healthy, "every rule to be evaluated healthy")
 
 
+def _service(container: str) -> str | None:
+    """The service a container's name says it runs: `<project>_<service>_<n>` (Compose) or
+    `<stack>_<service>.<slot>.<task>` (Swarm)."""
+    named = re.search(r"[_-](auth|vending|gateway)(?:[_-]\d+|\.\d+\.\w+)$", container)
+    return named.group(1) if named else None
+
+
 def container_logs() -> dict[str, str]:
     """Every container of the project (running or exited) by name: its whole log."""
     logs = {}
@@ -232,10 +239,10 @@ def test_a_whole_flow_leaves_no_secret_in_any_log_and_an_id_on_every_request() -
         assert line["status"] == response.status_code
         assert line["path"] == response.request.url.path
     for name, text in logs.items():
-        if re.search(r"_(auth|vending)_\d+$", name):
+        if _service(name) in ("auth", "vending"):
             for line in text.splitlines():
                 assert isinstance(json.loads(line), dict), (name, line)
-    service_lines = "".join(t for n, t in logs.items() if re.search(r"_auth_\d+$", n))
+    service_lines = "".join(t for n, t in logs.items() if _service(n) == "auth")
     failed_login = mistyped.headers["x-request-id"]
     assert re.search(rf'"request_id":"{failed_login}".*"outcome":"bad_credentials"', service_lines)
     reused = reuse.headers["x-request-id"]
