@@ -167,6 +167,10 @@ def move_to_the_new_stores(project: str) -> None:
             "-T",
             "postgres",
             "pg_isready",
+            # Over TCP: the entrypoint's first server, which runs the init scripts, listens
+            # on its socket only and stops before the real one starts.
+            "-h",
+            "127.0.0.1",
             "-U",
             "lanyard",
             "-d",
