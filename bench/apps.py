@@ -11,6 +11,7 @@ Both are uvicorn factories configured from `BENCH_*` variables set by `bench.run
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from pathlib import Path
@@ -28,7 +29,7 @@ from vending_service.app import create_app
 from vending_service.quotas import Quota, QuotaExceeded, quota_day
 from vending_service.settings import VendingSettings
 
-__all__ = ["UnmeteredQuotas", "ceiling", "ceiling_app", "documents", "fixed_caller", "jwks"]
+__all__ = ["UnmeteredQuotas", "ceiling", "ceiling_app", "documents", "fixed_caller"]
 
 CEILING_CALLER = AccessClaims(
     sub="ceiling", scopes=frozenset({"cats:read"}), tier="free", exp=math.inf
@@ -70,27 +71,36 @@ def ceiling() -> ASGIApp:
     return freeze_after_startup(ceiling_app(VendingSettings.from_env()))
 
 
-def jwks() -> Starlette:
-    """Serves the JWKS document in `BENCH_JWKS_FILE` as an auth service would."""
-    return _serve_documents({"jwks.json": Path(os.environ["BENCH_JWKS_FILE"])})
-
-
 def documents() -> Starlette:
-    """Serves `jwks.json` and `revocations.jwt` from the folder `BENCH_DOCUMENTS`."""
+    """Serves `jwks.json` and `revocations.jwt` from the folder `BENCH_DOCUMENTS` as the
+    booth does: the key set cacheable for 300 s, the revocation list for 5 s (so the
+    vending services re-validate it all through a run, as they would in production), each
+    with an ETag and a 304 for a matching `If-None-Match`."""
     folder = Path(os.environ["BENCH_DOCUMENTS"])
-    return _serve_documents({name: folder / name for name in ("jwks.json", "revocations.jwt")})
+    return _serve_documents(
+        {"jwks.json": (folder / "jwks.json", 300)}
+        | {"revocations.jwt": (folder / "revocations.jwt", 5)}
+    )
 
 
-def _serve_documents(files: dict[str, Path]) -> Starlette:
-    """Each file at `/.well-known/<name>`, read once, cacheable for an hour."""
+def _serve_documents(files: dict[str, tuple[Path, int]]) -> Starlette:
+    """Each file at `/.well-known/<name>`, read once, cacheable for its max-age."""
     media = {".json": "application/json", ".jwt": "application/jwt"}
     routes = []
-    for name, path in files.items():
+    for name, (path, max_age) in files.items():
         body = path.read_bytes()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag}
 
-        async def serve(request: Request, body: bytes = body, kind: str = path.suffix) -> Response:
-            headers = {"Cache-Control": "public, max-age=3600"}
-            return Response(body, media_type=media[kind], headers=headers)
+        async def serve(
+            request: Request,
+            body: bytes = body,
+            headers: dict[str, str] = headers,
+            kind: str = media[path.suffix],
+        ) -> Response:
+            if request.headers.get("if-none-match") == headers["ETag"]:
+                return Response(status_code=304, headers=headers)
+            return Response(body, media_type=kind, headers=headers)
 
         routes.append(Route(f"/.well-known/{name}", serve, methods=["GET"]))
     return Starlette(routes=routes)

@@ -22,6 +22,8 @@ from bench.load import Sample, run_wrk
 from bench.micro import MicroResult, run_micro
 from bench.processes import Server, start_redis, start_uvicorn, start_vending
 from bench.revocations import ListLoad, measure_list_load
+from shared.tokens.jws import sign
+from shared.tokens.revocations import REVOCATIONS_TYPE, revocations_payload
 from tests.support.tokens import TokenMinter
 
 __all__ = ["FULL", "SMOKE", "VARIANTS", "WORKLOADS", "Plan", "Results", "run_suite"]
@@ -31,6 +33,9 @@ AUDIENCE = "lanyard-vending"
 KID = "bench-key"
 # Far beyond anything a run can use: the benchmark never meets a 429.
 QUOTA = 10**9
+# The empty revocation list outlives any run (the booth signs one for 10 minutes and
+# re-signs it; nothing here re-signs).
+REVOCATION_LIST_LIFETIME = 6 * 3600
 
 # name -> (what it is, path it is loaded on)
 VARIANTS = {
@@ -151,7 +156,7 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _write_tokens(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Path]]:
+def write_run_files(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Path]]:
     """The token files of each workload, minted for the bench issuer; and the minter."""
     minter = TokenMinter(issuer=ISSUER, audience=AUDIENCE, kid=KID)
     # Same kid, another key: well-formed tokens whose signature fails, the dearest refusal.
@@ -177,6 +182,19 @@ def _write_tokens(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Pat
         files[name] = workdir / f"tokens-{name}.txt"
         files[name].write_text("\n".join(tokens) + "\n")
     (workdir / "jwks.json").write_text(json.dumps({"keys": [minter.jwk]}))
+    # What the booth publishes beside its keys: a signed revocation list, here empty. The
+    # vending services stay unready until they hold one (REVOCATION_FAIL_MODE aside).
+    revoked = revocations_payload(
+        issuer=ISSUER,
+        issued_at=int(time.time()),
+        lifetime=REVOCATION_LIST_LIFETIME,
+        sids=[],
+        jtis=[],
+        kids=[],
+        subs={},
+    )
+    token = sign({"kid": minter.kid, "typ": REVOCATIONS_TYPE}, revoked, minter.key)
+    (workdir / "revocations.jwt").write_text(token)
     return minter, files
 
 
@@ -188,8 +206,8 @@ def _servers(workdir: Path, placement: Placement) -> Iterator[dict[str, Server]]
     try:
         jwks = start_uvicorn(
             "jwks",
-            "bench.apps:jwks",
-            {"BENCH_JWKS_FILE": str(workdir / "jwks.json")},
+            "bench.apps:documents",
+            {"BENCH_DOCUMENTS": str(workdir)},
             workdir,
             "/.well-known/jwks.json",
             placement.load,
@@ -203,6 +221,7 @@ def _servers(workdir: Path, placement: Placement) -> Iterator[dict[str, Server]]
             return {
                 "ISSUER": ISSUER,
                 "JWKS_URL": jwks_url,
+                "REVOCATION_URL": f"{jwks.url}/.well-known/revocations.jwt",
                 "AUDIENCE": AUDIENCE,
                 "DATA_DIR": str(workdir / f"data-{name}"),
                 "QUOTA_FREE": str(QUOTA),
@@ -245,7 +264,7 @@ def run_suite(plan: Plan, workdir: Path) -> Results:
     began = time.monotonic()
     placement = Placement.for_this_machine()
     results = Results(plan, placement)
-    minter, tokens = _write_tokens(plan, workdir)
+    minter, tokens = write_run_files(plan, workdir)
     _say("micro-benchmarks (in process) ...")
     exp = int(time.time()) + 3600  # distinct tokens: a verifier with a cache never saw them
     results.micro = run_micro(

@@ -10,7 +10,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from bench.apps import ceiling_app
+from bench.apps import ceiling_app, documents
+from bench.suite import AUDIENCE, ISSUER, SMOKE, write_run_files
 from tests.support.jwks import JWKSFake
 from tests.support.waits import eventually
 from vending_service.app import create_app
@@ -75,3 +76,50 @@ async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
         charged = await client.get("/cats", params={"count": 10}, headers=bearer())
         assert charged.status_code == 200
         assert charged.json()["quota"]["used"] == 10
+
+
+@pytest.fixture
+def bench_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Starlette:
+    """The documents a benchmark run writes, served by the app the run serves them with."""
+    write_run_files(SMOKE, tmp_path)
+    monkeypatch.setenv("BENCH_DOCUMENTS", str(tmp_path))
+    return documents()
+
+
+async def test_the_bench_documents_are_cacheable_and_revalidated_as_the_booth_serves_them(
+    bench_documents: Starlette,
+) -> None:
+    transport = httpx.ASGITransport(app=bench_documents)
+    async with httpx.AsyncClient(transport=transport, base_url="http://jwks.test") as client:
+        for name, max_age in (("jwks.json", 300), ("revocations.jwt", 5)):
+            first = await client.get(f"/.well-known/{name}")
+            assert first.status_code == 200
+            assert first.headers["cache-control"] == f"public, max-age={max_age}"
+            again = await client.get(
+                f"/.well-known/{name}", headers={"If-None-Match": first.headers["etag"]}
+            )
+            assert again.status_code == 304
+            assert again.content == b""
+
+
+async def test_a_vending_service_fed_the_bench_documents_becomes_ready(
+    bench_documents: Starlette, tmp_path: Path
+) -> None:
+    """The run's vending services wait for /readyz: they must get a key set and a signed
+    revocation list from what the run serves (without the list they never get ready)."""
+    env = {
+        "ISSUER": ISSUER,
+        "AUDIENCE": AUDIENCE,
+        "JWKS_URL": "http://jwks.test/.well-known/jwks.json",
+        "REVOCATION_URL": "http://jwks.test/.well-known/revocations.jwt",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    app = create_app(
+        VendingSettings.from_env(env), transport=httpx.ASGITransport(app=bench_documents)
+    )
+    async for client in client_of(app):
+
+        async def ready(client: httpx.AsyncClient = client) -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await eventually(ready, 10, "the bench's key set and revocation list")
