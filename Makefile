@@ -48,6 +48,12 @@ test-fuzz: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
 
+## bench-ab: this checkout's vending service against the one committed at BASE, in the
+## same run (rounds alternate; prints the ratio of medians and the per-pair spread)
+.PHONY: bench-ab
+bench-ab: $(VENV)/.runtime
+	$(BIN)/python -m bench.ab $(BASE)
+
 ## bench-smoke: the same in half a minute, to prove it still runs (its figures mean nothing)
 bench-smoke: $(VENV)/.runtime
 	$(BIN)/python -m bench --smoke

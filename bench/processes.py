@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.servers import redis_argv
-from tools.processes import Process, answers, free_port, port_open, start
+from tools.processes import ROOT, Process, answers, free_port, port_open, start
 
 __all__ = ["Server", "pinned", "start_redis", "start_uvicorn", "start_vending"]
 
@@ -66,11 +66,13 @@ def _spawn(
     *,
     port: int,
     ahead_of_load: bool = False,
+    cwd: Path = ROOT,
 ) -> Server:
     process = start(
         name,
         argv,
         env=env,
+        cwd=cwd,
         log=workdir / f"{name}.log",
         preexec_fn=pinned(cpus, ahead_of_load=ahead_of_load),
     )
@@ -84,15 +86,28 @@ def _spawn(
 
 
 def start_vending(
-    name: str, env: Mapping[str, str], workdir: Path, cpus: Set[int] | None = None
+    name: str,
+    env: Mapping[str, str],
+    workdir: Path,
+    cpus: Set[int] | None = None,
+    *,
+    cwd: Path = ROOT,
 ) -> Server:
-    """The real vending service, exactly as `python -m vending_service serve` runs it."""
+    """The real vending service, exactly as `python -m vending_service serve` runs it
+    (from the source tree `cwd`: this checkout unless another is named)."""
     port = free_port()
     argv = [sys.executable, "-m", "vending_service", "serve", "--port", str(port)]
     # Served as in production: with its management port (a free one) listening.
     env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_PORT": str(free_port()), **env}
     return _spawn(
-        name, argv, env, workdir, cpus, lambda p: answers(f"http://127.0.0.1:{p}/readyz"), port=port
+        name,
+        argv,
+        env,
+        workdir,
+        cpus,
+        lambda p: answers(f"http://127.0.0.1:{p}/readyz"),
+        port=port,
+        cwd=cwd,
     )
 
 
