@@ -1,8 +1,9 @@
 """Two versions of the vending service measured against each other in the same run.
 
-`python -m bench.ab BASE [--rounds N] [--seconds S]` (also `make bench-ab BASE=<commit>`):
-the service as committed at `BASE` (exported with `git archive` into a temporary folder)
-and the service in this checkout, both run exactly as `python -m vending_service serve`
+`python -m bench.ab BASE [--head COMMIT] [--rounds N] [--seconds S]` (also
+`make bench-ab BASE=<commit>`): the service as committed at `BASE` (exported with
+`git archive` into a temporary folder) and the service in this checkout (or as committed
+at `--head`), both run exactly as `python -m vending_service serve`
 runs them (SQLite quotas, 1,000 distinct users round robin, `GET /cats?count=1`), on the
 same CPU, with the same interpreter and packages, against the same key set and revocation
 list. Rounds alternate A B B A ..., so a slow stretch of the machine falls on both sides;
@@ -41,12 +42,13 @@ CONNECTIONS = 32
 @dataclass(frozen=True, slots=True)
 class Comparison:
     base: str
+    head: str
     base_rps: tuple[float, ...]
     head_rps: tuple[float, ...]
 
     @property
     def ratio(self) -> float:
-        """Median throughput of this checkout over the base's."""
+        """Median throughput of the head over the base's."""
         return statistics.median(self.head_rps) / statistics.median(self.base_rps)
 
     @property
@@ -75,7 +77,7 @@ def export_commit(commit: str, into: Path) -> str:
 
 
 @contextlib.contextmanager
-def _servers(base_tree: Path, workdir: Path) -> Iterator[tuple[Server, Server]]:
+def _servers(base_tree: Path, head_tree: Path, workdir: Path) -> Iterator[tuple[Server, Server]]:
     on = Placement.for_this_machine().servers
     started: list[Server] = []
     try:
@@ -104,7 +106,8 @@ def _servers(base_tree: Path, workdir: Path) -> Iterator[tuple[Server, Server]]:
         base_env = {**env("base"), "PYTHONPATH": str(base_tree)}
         base = start_vending("base", base_env, workdir, on, cwd=base_tree)
         started.append(base)
-        head = start_vending("head", env("head"), workdir, on)
+        head_env = {**env("head"), "PYTHONPATH": str(head_tree)}
+        head = start_vending("head", head_env, workdir, on, cwd=head_tree)
         started.append(head)
         yield base, head
     finally:
@@ -112,17 +115,22 @@ def _servers(base_tree: Path, workdir: Path) -> Iterator[tuple[Server, Server]]:
             server.stop()
 
 
-def compare(base: str, *, rounds: int, seconds: float) -> Comparison:
+def compare(base: str, *, head: str | None, rounds: int, seconds: float) -> Comparison:
     """`rounds` pairs of runs, base and head alternating (A B B A ...)."""
     load_cpus = Placement.for_this_machine().load
     with (
         tempfile.TemporaryDirectory(prefix="lanyard-ab-") as folder,
         tempfile.TemporaryDirectory(prefix="lanyard-ab-base-") as tree,
+        tempfile.TemporaryDirectory(prefix="lanyard-ab-head-") as other,
     ):
         workdir = Path(folder)
         full = export_commit(base, Path(tree))
+        head_tree = ROOT
+        if head is not None:
+            head = export_commit(head, Path(other))[:12]
+            head_tree = Path(other)
         _, tokens = write_run_files(SMOKE, workdir)
-        with _servers(Path(tree), workdir) as (a, b):
+        with _servers(Path(tree), head_tree, workdir) as (a, b):
 
             def run(server: Server) -> Sample:
                 sample = run_wrk(
@@ -146,21 +154,22 @@ def compare(base: str, *, rounds: int, seconds: float) -> Comparison:
                     rps = run(server).rps
                     (base_rps if server is a else head_rps).append(rps)
                     print(f"  round {i + 1}: {server.name} {rps:,.0f} req/s", flush=True)
-        return Comparison(full[:12], tuple(base_rps), tuple(head_rps))
+        return Comparison(full[:12], head or "this checkout", tuple(base_rps), tuple(head_rps))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__)
     parser.add_argument("base", help="the commit to compare this checkout with")
+    parser.add_argument("--head", help="compare this commit instead of this checkout")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args(argv)
-    result = compare(args.base, rounds=args.rounds, seconds=args.seconds)
+    result = compare(args.base, head=args.head, rounds=args.rounds, seconds=args.seconds)
     ratios = result.pair_ratios
     print(
         f"\nbase {result.base}: median {statistics.median(result.base_rps):,.0f} req/s; "
-        f"this checkout: median {statistics.median(result.head_rps):,.0f} req/s\n"
-        f"this checkout / base = {result.ratio:.3f} "
+        f"head {result.head}: median {statistics.median(result.head_rps):,.0f} req/s\n"
+        f"head / base = {result.ratio:.3f} "
         f"(per pair: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, "
         f"max {max(ratios):.3f}; {len(ratios)} pairs of {args.seconds:g} s)"
     )
