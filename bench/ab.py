@@ -30,7 +30,8 @@ from pathlib import Path
 
 from bench.load import Sample, run_wrk
 from bench.processes import Server, start_uvicorn, start_vending
-from bench.suite import AUDIENCE, ISSUER, QUOTA, SMOKE, Placement, write_run_files
+from bench.runfiles import AUDIENCE, ISSUER, QUOTA, write_run_files
+from bench.suite import SMOKE, Placement
 from tools.processes import ROOT
 
 __all__ = ["Comparison", "compare", "export_commit"]

@@ -11,7 +11,8 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from bench.apps import ceiling_app, documents
-from bench.suite import AUDIENCE, ISSUER, SMOKE, write_run_files
+from bench.runfiles import AUDIENCE, ISSUER, write_run_files
+from bench.suite import SMOKE
 from tests.support.jwks import JWKSFake
 from tests.support.waits import eventually
 from vending_service.app import create_app
