@@ -4,15 +4,17 @@ and size, with what its caching headers say."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from shared.errors import LanyardError
 
-__all__ = ["DocumentTooLarge", "Fetched", "fetch_document", "max_age"]
+__all__ = ["DocumentTooLarge", "Fetched", "SingleFlight", "cancel", "fetch_document", "max_age"]
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
 
@@ -63,3 +65,39 @@ async def fetch_document(
                 response.headers.get("cache-control", ""),
                 response.headers.get("etag"),
             )
+
+
+class SingleFlight:
+    """At most one fetch of a document under way: whoever asks while it runs shares its
+    answer (a cancelled caller does not cancel it for the others)."""
+
+    def __init__(self, fetch: Callable[[], Coroutine[Any, Any, bool]]) -> None:
+        self._fetch = fetch
+        self.task: asyncio.Task[bool] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> asyncio.Task[bool]:
+        """The fetch under way, or a new one."""
+        if self.task is None:
+            self.task = asyncio.create_task(self._fetch())
+            self.task.add_done_callback(self._done)
+        return self.task
+
+    async def __call__(self) -> bool:
+        return await asyncio.shield(self.start())
+
+    def _done(self, task: asyncio.Task[bool]) -> None:
+        if self.task is task:
+            self.task = None
+
+
+async def cancel(*tasks: asyncio.Task[object] | None) -> None:
+    """Cancel each task still running and wait until it has stopped."""
+    for task in tasks:
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

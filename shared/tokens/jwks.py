@@ -9,7 +9,6 @@ outcome (ok, not_modified, error) goes to `on_fetch`: the app counts them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from shared.tokens.documents import fetch_document, max_age
+from shared.tokens.documents import SingleFlight, cancel, fetch_document, max_age
 from shared.tokens.errors import JWKSError
 from shared.tokens.jwk import parse_jwks
 
@@ -75,7 +74,7 @@ class JWKSCache:
         self._etag: str | None = None
         self._expires_at = float("-inf")
         self._last_miss_fetch = float("-inf")
-        self._inflight: asyncio.Task[bool] | None = None
+        self._flight = SingleFlight(self._fetch)
         self._background: asyncio.Task[None] | None = None
         self.generation = 0
         """Bumped whenever the key set changes; caches of verified tokens compare it."""
@@ -99,11 +98,7 @@ class JWKSCache:
             self._background = asyncio.create_task(self._fetch_until_ready())
 
     async def aclose(self) -> None:
-        for task in (self._background, self._inflight):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel(self._background, self._flight.task)
 
     async def _fetch_until_ready(self) -> None:
         delay = self.policy.retry_initial
@@ -115,11 +110,11 @@ class JWKSCache:
         """The key named `kid`, fetching the set again if it is unknown (once per cooldown)."""
         now = self._clock()
         if now >= self._expires_at and self.ready:
-            self._refresh_in_background()
+            self._flight.start()
         key = self._keys.get(kid)
         if key is not None:
             return key
-        if self._inflight is None:
+        if not self._flight.running:
             if now - self._last_miss_fetch < self.policy.miss_cooldown:
                 return None
             self._last_miss_fetch = now
@@ -129,24 +124,9 @@ class JWKSCache:
         await self.refresh()
         return self._keys.get(kid)
 
-    def _refresh_in_background(self) -> None:
-        if self._inflight is None:
-            self._start_fetch()
-
-    def _start_fetch(self) -> asyncio.Task[bool]:
-        task = asyncio.create_task(self._fetch())
-        self._inflight = task
-        task.add_done_callback(self._fetch_done)
-        return task
-
-    def _fetch_done(self, task: asyncio.Task[bool]) -> None:
-        if self._inflight is task:
-            self._inflight = None
-
     async def refresh(self) -> bool:
         """Fetch the key set now, joining a fetch already under way. True on success."""
-        task = self._inflight or self._start_fetch()
-        return await asyncio.shield(task)
+        return await self._flight()
 
     async def _fetch(self) -> bool:
         self.fetches += 1

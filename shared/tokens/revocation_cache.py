@@ -13,7 +13,6 @@ Each fetch's outcome (ok, not_modified, error, rejected) goes to `on_fetch`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +21,13 @@ from dataclasses import dataclass
 import httpx
 
 from shared.errors import LanyardError
-from shared.tokens.documents import DocumentTooLarge, fetch_document, max_age
+from shared.tokens.documents import (
+    DocumentTooLarge,
+    SingleFlight,
+    cancel,
+    fetch_document,
+    max_age,
+)
 from shared.tokens.errors import UnknownKey
 from shared.tokens.jws import CompactJWS
 from shared.tokens.revocations import REVOCATIONS_TYPES, RevocationList, read_revocations
@@ -83,7 +88,7 @@ class RevocationCache:
         self._etag: str | None = None
         self._vouched_at: float | None = None
         self._interval = policy.default_interval
-        self._inflight: asyncio.Task[bool] | None = None
+        self._flight = SingleFlight(self._fetch)
         self._poller: asyncio.Task[None] | None = None
         self.fetches = 0
         self.failures = 0
@@ -111,11 +116,7 @@ class RevocationCache:
             self._poller = asyncio.create_task(self._poll())
 
     async def aclose(self) -> None:
-        for task in (self._poller, self._inflight):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel(self._poller, self._flight.task)
 
     async def _poll(self) -> None:
         delay = self.policy.retry_initial
@@ -130,14 +131,7 @@ class RevocationCache:
     async def refresh(self) -> bool:
         """Fetch the list now, joining a fetch already under way. True when the booth
         vouched for a list (new, or the one held)."""
-        if self._inflight is None:
-            self._inflight = asyncio.create_task(self._fetch())
-            self._inflight.add_done_callback(self._fetch_done)
-        return await asyncio.shield(self._inflight)
-
-    def _fetch_done(self, task: asyncio.Task[bool]) -> None:
-        if self._inflight is task:
-            self._inflight = None
+        return await self._flight()
 
     async def _fetch(self) -> bool:
         self.fetches += 1

@@ -4,12 +4,15 @@ verifier side's cache (last good list kept, tampered lists ignored, staleness)."
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from shared.tokens.claims import AccessClaims, ClaimsPolicy, read_claims
 from shared.tokens.errors import MalformedToken, RevokedToken, TokenError
@@ -192,15 +195,31 @@ async def test_the_cache_fetches_a_signed_list_and_keeps_it(
     assert revocations.age() == 0.0
 
 
+def signed_bytes(payload: bytes, *, kid: str, key: rsa.RSAPrivateKey) -> bytes:
+    """A compact RS256 JWS over an arbitrary payload (PyJWT signs JSON only)."""
+    header = json.dumps({"alg": "RS256", "kid": kid, "typ": REVOCATIONS_TYPE}).encode()
+    signing_input = b".".join(_b64(part) for part in (header, payload))
+    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return signing_input + b"." + _b64(signature)
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 async def test_tampered_lists_are_ignored_and_the_last_good_one_kept(
     cache: tuple[RevocationCache, Monotonic],
     booth: Booth,
     clock: FakeClock,
     other_rsa_key: rsa.RSAPrivateKey,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A bad signature, a wrong typ, an expired list, not a JWS, a list older than the one
-    held: each is counted as rejected and changes nothing."""
+    """A bad signature, a wrong typ, an expired list, not a JWS, a correctly signed payload
+    that is not JSON, a list older than the one held: each is counted as rejected, reported
+    as such (the metric's outcome and a log line) and changes nothing."""
     revocations, _ = cache
+    outcomes: list[str] = []
+    revocations.on_fetch = outcomes.append
     booth.set_list(sids=["good"])
     assert await revocations.refresh()
     good = revocations.current
@@ -211,13 +230,18 @@ async def test_tampered_lists_are_ignored_and_the_last_good_one_kept(
         booth.signed({**payload(clock() - 700), "sids": []}),
         b"not a token at all",
         b"{}",
+        signed_bytes(b"not json {", kid=booth.minter.kid, key=booth.minter.key),
         booth.signed(payload(clock() - 20, sids=[])),
     ]
     for count, body in enumerate(tampered, start=1):
         booth.body = body
+        caplog.clear()
         assert not await revocations.refresh()
         assert revocations.rejected == count
         assert revocations.current is good
+        assert outcomes[-1] == "rejected"
+        assert any("not believed" in record.getMessage() for record in caplog.records)
+    assert outcomes == ["ok", *["rejected"] * len(tampered)]
 
 
 async def test_a_failed_fetch_keeps_the_list_and_ages_it_until_stale(
