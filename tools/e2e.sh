@@ -53,4 +53,4 @@ until curl -fsS "$GATEWAY/auth/readyz" >/dev/null 2>&1 && curl -fsS "$GATEWAY/ap
     sleep 1
 done
 
-"$PYTHON" -m pytest tests/e2e/compose tests/e2e/gateway "$@"
+"$PYTHON" -m pytest -rP tests/e2e/compose tests/e2e/gateway "$@"  # -rP: the measured figures

@@ -159,6 +159,6 @@ export LANYARD_PROMETHEUS=http://127.0.0.1:$PROMETHEUS_PORT
 
 echo "== the cross-container suite, through the Swarm gateway =="
 export LANYARD_SWARM_STACK=$STACK LANYARD_GATEWAY=$GATEWAY LANYARD_SWARM_REPORT=$REPORT
-"$PYTHON" -m pytest tests/e2e/compose "$@"
+"$PYTHON" -m pytest -rP tests/e2e/compose "$@"
 echo "== changes under load =="
 "$PYTHON" -m pytest -s tests/e2e/swarm "$@"

@@ -25,12 +25,15 @@ from tests.e2e.compose.conftest import (
 )
 
 BOUND = 7.0  # REVOCATION_MAX_AGE (5) + 2 s
+# Prints the status and the error its WWW-Authenticate challenge names ("-" if none).
 ME = (
-    "import sys, urllib.request as u, urllib.error as e\n"
+    "import re, sys, urllib.request as u, urllib.error as e\n"
     "headers = {'Authorization': 'Bearer ' + sys.argv[1]}\n"
     "r = u.Request('http://127.0.0.1:8002/me', headers=headers)\n"
-    "try:\n    print(u.urlopen(r, timeout=5).status)\n"
-    "except e.HTTPError as x:\n    print(x.code)\n"
+    "try:\n    print(u.urlopen(r, timeout=5).status, '-')\n"
+    "except e.HTTPError as x:\n"
+    "    m = re.search(r'error=\"([^\"]*)\"', x.headers.get('WWW-Authenticate', ''))\n"
+    "    print(x.code, m.group(1) if m else '-')\n"
 )
 
 
@@ -44,19 +47,25 @@ def kid_of(token: str) -> str:
     return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
 
 
-def statuses_at_each_vending_replica(token: str) -> list[int]:
-    """`GET /me` with `token`, asked of every vending container directly, one by one."""
+def answers_of_each_vending_replica(token: str) -> list[str]:
+    """`GET /me` with `token`, asked of every vending container directly, one by one:
+    each answer's status and challenge error, e.g. `401 invalid_token` or `200 -`."""
     return [
-        int(exec_in(container, "python", "-c", ME, token).strip())
+        exec_in(container, "python", "-c", ME, token).strip()
         for container in container_ids("vending")
     ]
 
 
+def statuses_at_each_vending_replica(token: str) -> list[int]:
+    return [int(answer.split()[0]) for answer in answers_of_each_vending_replica(token)]
+
+
 def refused_everywhere_within_the_bound(token: str) -> float:
-    """Seconds until all three vending replicas refuse `token` (fails past the bound)."""
+    """Seconds until all three vending replicas refuse `token` as `401 invalid_token`
+    (fails past the bound)."""
     started = time.monotonic()
     wait_until(
-        lambda: statuses_at_each_vending_replica(token) == [401, 401, 401],
+        lambda: answers_of_each_vending_replica(token) == ["401 invalid_token"] * 3,
         BOUND,
         "every vending replica to refuse the token",
     )
