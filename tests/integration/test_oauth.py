@@ -141,8 +141,20 @@ async def test_confidential_clients_authenticate_by_basic_or_in_the_body(
         ({"client_id": "lanyard-web"}, {}, None),
         ({"grant_type": "password", "client_id": "lanyard-web", "username": "bruce"}, {}, None),
         ({"grant_type": "refresh_token", "client_id": "lanyard-web"}, {}, None),
+        ({"grant_type": "password", "client_id": "lanyard-web", "password": PASSWORD}, {}, None),
+        (password_grant(client_id=CLIENT, client_secret=SECRET), basic(), None),
     ],
-    ids=["json", "text", "not utf-8", "twice", "no grant", "no password", "no refresh token"],
+    ids=[
+        "json",
+        "text",
+        "not utf-8",
+        "twice",
+        "no grant",
+        "no password",
+        "no refresh token",
+        "no username",
+        "two client authentication methods",  # RFC 6749 5.2: invalid_request
+    ],
 )
 async def test_malformed_token_requests_are_invalid_request_never_415_or_5xx(
     oauth: httpx.AsyncClient,

@@ -69,3 +69,21 @@ async def test_login_during_an_outage_is_503_and_locks_nobody_out(
     flaky.down = False
     assert (await client.post("/login", json=CREDENTIALS)).status_code == 200
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_a_token_request_during_an_outage_is_503_temporarily_unavailable(
+    client: httpx.AsyncClient, flaky: FlakyStore
+) -> None:
+    """RFC 6749 at /token: the store away is `temporarily_unavailable`, 503 with Retry-After
+    (never a 5xx of another kind); the same request works once it is back."""
+    assert (await client.post("/register", json=CREDENTIALS)).status_code == 201
+    grant = {"grant_type": "password", "client_id": "lanyard-web", **CREDENTIALS}
+    flaky.down = True
+    response = await client.post("/token", data=grant)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert response.json()["error_description"]
+    flaky.down = False
+    assert (await client.post("/token", data=grant)).status_code == 200
