@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -40,17 +41,33 @@ PATH = "/cats?count=1"
 CONNECTIONS = 32
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
     base: str
     head: str
     base_rps: tuple[float, ...]
     head_rps: tuple[float, ...]
+    base_cpu_us: tuple[float, ...] = ()
+    head_cpu_us: tuple[float, ...] = ()
+    """CPU microseconds the server spent per request served, each run: unlike throughput,
+    hardly moved by what else the machine is doing."""
 
     @property
     def ratio(self) -> float:
         """Median throughput of the head over the base's."""
         return statistics.median(self.head_rps) / statistics.median(self.base_rps)
+
+    @property
+    def cpu_ratio(self) -> float:
+        """Median CPU per request of the head over the base's."""
+        return statistics.median(self.head_cpu_us) / statistics.median(self.base_cpu_us)
 
     @property
     def pair_ratios(self) -> tuple[float, ...]:
@@ -133,7 +150,8 @@ def compare(base: str, *, head: str | None, rounds: int, seconds: float) -> Comp
         _, tokens = write_run_files(SMOKE, workdir)
         with _servers(Path(tree), head_tree, workdir) as (a, b):
 
-            def run(server: Server) -> Sample:
+            def run(server: Server) -> tuple[Sample, float]:
+                before = cpu_seconds(server.process.pid)
                 sample = run_wrk(
                     server.url,
                     PATH,
@@ -142,20 +160,33 @@ def compare(base: str, *, head: str | None, rounds: int, seconds: float) -> Comp
                     connections=CONNECTIONS,
                     cpus=load_cpus,
                 )
+                spent = cpu_seconds(server.process.pid) - before
                 if sample.non_2xx or sample.socket_errors:
                     raise RuntimeError(f"{server.name}: {sample} (refusals or socket errors)")
-                return sample
+                return sample, spent * 1e6 / max(1, sample.requests)
 
             run(a), run(b)  # warm both: caches filled, code paths taken once
-            base_rps: list[float] = []
-            head_rps: list[float] = []
+            rps: dict[str, list[float]] = {"base": [], "head": []}
+            cpu: dict[str, list[float]] = {"base": [], "head": []}
             for i in range(rounds):
                 order = (a, b) if i % 2 == 0 else (b, a)
                 for server in order:
-                    rps = run(server).rps
-                    (base_rps if server is a else head_rps).append(rps)
-                    print(f"  round {i + 1}: {server.name} {rps:,.0f} req/s", flush=True)
-        return Comparison(full[:12], head or "this checkout", tuple(base_rps), tuple(head_rps))
+                    sample, us = run(server)
+                    rps[server.name].append(sample.rps)
+                    cpu[server.name].append(us)
+                    print(
+                        f"  round {i + 1}: {server.name} {sample.rps:,.0f} req/s, "
+                        f"{us:.0f} µs CPU per request",
+                        flush=True,
+                    )
+        return Comparison(
+            full[:12],
+            head or "this checkout",
+            tuple(rps["base"]),
+            tuple(rps["head"]),
+            tuple(cpu["base"]),
+            tuple(cpu["head"]),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         f"head {result.head}: median {statistics.median(result.head_rps):,.0f} req/s\n"
         f"head / base = {result.ratio:.3f} "
         f"(per pair: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, "
-        f"max {max(ratios):.3f}; {len(ratios)} pairs of {args.seconds:g} s)"
+        f"max {max(ratios):.3f}; {len(ratios)} pairs of {args.seconds:g} s)\n"
+        f"CPU per request: base {statistics.median(result.base_cpu_us):.0f} µs, "
+        f"head {statistics.median(result.head_cpu_us):.0f} µs "
+        f"(head / base = {result.cpu_ratio:.3f})"
     )
     return 0
 
