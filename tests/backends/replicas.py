@@ -52,7 +52,9 @@ class Watch:
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             timeout=30,
-            limits=httpx.Limits(max_connections=64),
+            # Idle connections are dropped well before uvicorn's 5 s keep-alive closes them:
+            # reusing one the server is closing at that moment is a ReadError, not a finding.
+            limits=httpx.Limits(max_connections=64, keepalive_expiry=1.0),
             event_hooks={"response": [self._record]},
         )
 
