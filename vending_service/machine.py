@@ -60,7 +60,9 @@ class Machine:
         self.clock = clock
         self.on_quota = on_quota
         self.decoders = DecodeSlots(settings.image_decode_concurrency, settings.image_decode_queue)
-        self.image_limits = ImageLimits(settings.max_image_pixels, settings.max_image_side)
+        self.image_limits = ImageLimits(
+            settings.max_image_pixels, settings.max_image_side, 2 * settings.max_upload_bytes
+        )
 
     def _limit(self, caller: AccessClaims) -> int:
         return self.settings.quota_limit(caller.tier)

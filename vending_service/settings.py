@@ -68,7 +68,7 @@ class VendingSettings:
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 16_000_000
     max_image_side: int = 8192
-    image_decode_concurrency: int = 2
+    image_decode_concurrency: int = 1
     image_decode_queue: int = 16
     image_url_ttl: int = 3600
     image_url_secret: bytes | None = field(default=None, repr=False)
@@ -119,7 +119,7 @@ class VendingSettings:
             ),
             max_image_side=env_int(env, "MAX_IMAGE_SIDE", 8192, minimum=1, maximum=10_000),
             image_decode_concurrency=env_int(
-                env, "IMAGE_DECODE_CONCURRENCY", 2, minimum=1, maximum=64
+                env, "IMAGE_DECODE_CONCURRENCY", 1, minimum=1, maximum=64
             ),
             image_decode_queue=env_int(env, "IMAGE_DECODE_QUEUE", 16, minimum=0, maximum=1000),
             image_url_ttl=env_int(env, "IMAGE_URL_TTL", 3600, minimum=120, maximum=3600),

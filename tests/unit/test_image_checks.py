@@ -54,3 +54,13 @@ def test_the_jpeg_helper_really_carries_gps_before_the_check() -> None:
     assert data.endswith(PAYLOAD)
     with Image.open(io.BytesIO(data)) as image:
         assert 0x8825 in image.getexif()
+
+
+def test_an_image_that_re_encodes_past_the_byte_limit_is_refused() -> None:
+    """Stored bytes are bounded too: noise that our encoder cannot pack under `max_bytes`
+    is a 422, not a stored picture many times the upload's size."""
+    noise = Image.effect_noise((256, 256), 100).convert("RGB")
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG")
+    with pytest.raises(InvalidImage, match="re-encoded"):
+        check_image(buffer.getvalue(), ImageLimits(max_bytes=16 * 1024))

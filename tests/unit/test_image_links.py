@@ -131,11 +131,11 @@ def test_a_missing_secret_file_names_its_variable(tmp_path: Path) -> None:
 
 
 def test_image_limits_are_read_from_the_environment_with_safe_defaults() -> None:
-    """16 MP, 8192 a side, two decodes with sixteen waiting, URLs for an hour; each settable
-    and the URL lifetime capped at the contract's hour."""
+    """16 MP, 8192 a side, one decode at a time with sixteen waiting, URLs for an hour; each
+    settable and the URL lifetime capped at the contract's hour."""
     defaults = VendingSettings.from_env({})
     assert (defaults.max_image_pixels, defaults.max_image_side) == (16_000_000, 8192)
-    assert (defaults.image_decode_concurrency, defaults.image_decode_queue) == (2, 16)
+    assert (defaults.image_decode_concurrency, defaults.image_decode_queue) == (1, 16)
     assert defaults.image_url_ttl == 3600
     env = {
         "MAX_IMAGE_PIXELS": "1000000",

@@ -30,7 +30,7 @@ _KEEP_MODES = {
 }
 _CONVERT_TO = {"PNG": "RGBA", "JPEG": "RGB", "GIF": "P", "WEBP": "RGBA"}
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
-    "PNG": {},
+    "PNG": {"compress_level": 3},  # zlib's fast strategy: a third of level 6's time
     "JPEG": {"quality": 90},
     "GIF": {},
     "WEBP": {"quality": 90},
@@ -47,10 +47,13 @@ _DECODE_ERRORS = (
 
 @dataclass(frozen=True, slots=True)
 class ImageLimits:
-    """How large an image may be once decoded (`MAX_IMAGE_PIXELS`, `MAX_IMAGE_SIDE`)."""
+    """How large an image may be once decoded (`MAX_IMAGE_PIXELS`, `MAX_IMAGE_SIDE`), and
+    once encoded again (`max_bytes`: twice `MAX_UPLOAD_BYTES`, so that a well-packed upload
+    cannot become a much larger stored one)."""
 
     max_pixels: int = 16_000_000
     max_side: int = 8192
+    max_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,4 +118,6 @@ def check_image(data: bytes, limits: ImageLimits) -> CheckedImage:
         raise
     except _DECODE_ERRORS:
         raise InvalidImage() from None
+    if len(encoded) > limits.max_bytes:
+        raise InvalidImage(f"the image takes more than {limits.max_bytes} bytes once re-encoded")
     return CheckedImage(ALLOWED[kind], width, height, encoded)
