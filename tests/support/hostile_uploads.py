@@ -103,7 +103,7 @@ async def _attack(url: str, token: str, pid: int, image: bytes, uploads: int) ->
         rss_before = rss_mib(pid)
         sampler = _Sampler(pid)
         sampler.start()
-        stop, latencies = asyncio.Event(), []
+        stop, latencies = asyncio.Event(), list[float]()
         health = asyncio.create_task(_probe_health(url, stop, latencies))
         started = time.perf_counter()
         statuses = list(await asyncio.gather(*(one() for _ in range(uploads))))
