@@ -1,10 +1,12 @@
 """Issue 15's hostile-image attack against a real vending process, measured.
 
 Eight uploads at once of one image (by default the 311 KB, 6324 x 6324 16-bit RGBA PNG),
-while `/healthz` is asked in a loop: the vending process's resident memory (sampled every
-5 ms from /proc, and its peak since the attack began) and the `/healthz` latencies.
+`--rounds` times in a row, while `/healthz` is asked in a loop: the vending process's
+resident memory (sampled every 5 ms from /proc: its peak since the attack began) and the
+`/healthz` latencies.
 
-    python -m tests.support.hostile_uploads [--side 6324] [--uploads 8] [--set NAME=value]
+    python -m tests.support.hostile_uploads [--side 6324] [--uploads 8] [--rounds 1]
+        [--set NAME=value]
 
 prints the figures as JSON (docs/security/images.md quotes them). Run it from a checkout to
 measure that checkout's code: it starts that checkout's services.
@@ -81,8 +83,12 @@ class _Sampler(threading.Thread):
             self.peak = max(self.peak, rss_mib(self.pid))
 
 
-async def _probe_health(url: str, stop: asyncio.Event, latencies: list[float]) -> None:
+async def _probe_health(
+    url: str, ready: asyncio.Event, stop: asyncio.Event, latencies: list[float]
+) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
+        await client.get(f"{url}/healthz")  # connected before the attack: only answers timed
+        ready.set()
         while not stop.is_set():
             started = time.perf_counter()
             response = await client.get(f"{url}/healthz")
@@ -90,7 +96,9 @@ async def _probe_health(url: str, stop: asyncio.Event, latencies: list[float]) -
             assert response.status_code == 200
 
 
-async def _attack(url: str, token: str, pid: int, image: bytes, uploads: int) -> Attack:
+async def _attack(
+    url: str, token: str, pid: int, image: bytes, uploads: int, rounds: int
+) -> Attack:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(timeout=120, headers=headers) as client:
 
@@ -103,10 +111,13 @@ async def _attack(url: str, token: str, pid: int, image: bytes, uploads: int) ->
         rss_before = rss_mib(pid)
         sampler = _Sampler(pid)
         sampler.start()
-        stop, latencies = asyncio.Event(), list[float]()
-        health = asyncio.create_task(_probe_health(url, stop, latencies))
+        ready, stop, latencies = asyncio.Event(), asyncio.Event(), list[float]()
+        health = asyncio.create_task(_probe_health(url, ready, stop, latencies))
+        await ready.wait()
         started = time.perf_counter()
-        statuses = list(await asyncio.gather(*(one() for _ in range(uploads))))
+        statuses: list[int] = []
+        for _ in range(rounds):
+            statuses += await asyncio.gather(*(one() for _ in range(uploads)))
         seconds = time.perf_counter() - started
         stop.set()
         await health
@@ -127,26 +138,34 @@ async def _attack(url: str, token: str, pid: int, image: bytes, uploads: int) ->
 
 
 def attack(
-    workdir: Path, *, side: int = 6324, uploads: int = 8, env: dict[str, str] | None = None
+    workdir: Path,
+    *,
+    side: int = 6324,
+    uploads: int = 8,
+    rounds: int = 1,
+    env: dict[str, str] | None = None,
 ) -> Attack:
     """Start auth and vending (with `env` added to its settings) in `workdir`, then upload
-    `uploads` bombs of `side` at once."""
+    `uploads` bombs of `side` at once, `rounds` times in a row."""
     image = hostile_png(side)
     with running_pair(workdir, vending_env=env) as stack:
         token = login(stack.auth.url, "mallory")
         pid = stack.vending.process.pid
-        return asyncio.run(_attack(stack.vending.url, token, pid, image, uploads))
+        return asyncio.run(_attack(stack.vending.url, token, pid, image, uploads, rounds))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=int, default=6324)
     parser.add_argument("--uploads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1, help="bursts of --uploads in a row")
     parser.add_argument("--set", action="append", default=[], help="NAME=value for vending")
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.set)
     with tempfile.TemporaryDirectory(prefix="lanyard-hostile-") as workdir:
-        result = attack(Path(workdir), side=args.side, uploads=args.uploads, env=env)
+        result = attack(
+            Path(workdir), side=args.side, uploads=args.uploads, rounds=args.rounds, env=env
+        )
     print(json.dumps({**asdict(result), "rss_growth_mib": round(result.growth_mib, 1)}))
 
 
