@@ -166,6 +166,8 @@ async def test_an_image_url_with_an_altered_signature_sub_id_or_expiry_is_403(
         with_query(url, extra="1"),
         url + "&sig=" + sig,
         url.split("&sig=")[0],
+        url.replace("/cats/cat-002/", "/cats/%C3%A9%F0%9F%90%88/"),
+        url.replace("/cats/cat-002/", "/cats/" + "x" * 65 + "/"),
     ):
         assert_forbidden(await vending.get(altered))
 
