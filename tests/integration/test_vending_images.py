@@ -136,6 +136,7 @@ async def test_an_image_url_is_signed_for_its_caller_and_loads_without_a_token(
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     assert image.headers["cache-control"] == "private, no-cache"
+    assert image.headers["x-content-type-options"] == "nosniff"
     assert image.content.startswith(b"\x89PNG")
     assert (await vending.get("/me", headers=headers)).json()["quota"]["used"] == 1
 
