@@ -2,7 +2,8 @@
 //
 // A request that gets 401 is retried once after POST /refresh; a second 401 (or a refresh
 // that fails) ends the session. The token is only ever sent to the configured API base:
-// URLs are built from ids here, never taken from a response (image_url included).
+// URLs are built from ids here, never taken from a response. Images are not fetched here:
+// each record's signed image_url goes into <img src> as it is, with no token (images.js).
 
 import { endSession, sessionSignal, tokenAfter401, usableAccessToken } from "./auth.js";
 import { config } from "./config.js";
@@ -64,11 +65,6 @@ export async function getCats(count, signal) {
 /** GET /cats/{id}: the picture record (charged 1). */
 export async function getCat(id, signal) {
   return (await authorized(path("cats", id), {}, signal)).json();
-}
-
-/** GET /cats/{id}/image: the image as a Blob (not charged). */
-export async function getImage(id, signal) {
-  return (await authorized(path("cats", id, "image"), {}, signal)).blob();
 }
 
 /** GET /me: `{sub, tier, scopes, quota}` (not charged). */

@@ -7,19 +7,17 @@ import { currentUser } from "./auth.js";
 import { byId, el, hush, say } from "./dom.js";
 import { resetSentence } from "./format.js";
 import { ApiError, NetworkError, SessionEnded } from "./http.js";
-import { UrlBag, loadPicture } from "./images.js";
+import { loadPicture } from "./images.js";
 import { myUploads } from "./mine.js";
 
-const galleryUrls = new UrlBag();
-const uploadUrls = new UrlBag();
 let loads = new AbortController();
 let uploadLoads = new AbortController();
 
-/** One picture as a card linking to its own view; the image loads with the token. */
-function card(picture, bag, signal) {
+/** One picture as a card linking to its own view; the image loads from its signed URL. */
+function card(picture, signal) {
   const img = el("img", { alt: "", hidden: true, width: 256, height: 256, decoding: "async" });
   const frame = el("div", { class: "frame", dataset: { state: "loading" } }, img);
-  loadPicture(picture.id, img, frame, bag, signal);
+  loadPicture(picture, img, frame, signal);
   return el(
     "li",
     { class: "cat-card" },
@@ -65,8 +63,7 @@ async function buy(count) {
     const { cats } = await getCats(count);
     loads.abort();
     loads = new AbortController();
-    galleryUrls.revokeAll();
-    byId("gallery").replaceChildren(...cats.map((cat) => card(cat, galleryUrls, loads.signal)));
+    byId("gallery").replaceChildren(...cats.map((cat) => card(cat, loads.signal)));
     byId("gallery-empty").hidden = true;
     status.textContent = `Showing ${cats.length} ${cats.length === 1 ? "cat" : "cats"}.`;
   } catch (error) {
@@ -82,11 +79,8 @@ function renderUploads() {
   const mine = myUploads(currentUser());
   uploadLoads.abort();
   uploadLoads = new AbortController();
-  uploadUrls.revokeAll();
   byId("my-uploads").hidden = mine.length === 0;
-  byId("my-uploads-list").replaceChildren(
-    ...mine.map((item) => card(item, uploadUrls, uploadLoads.signal)),
-  );
+  byId("my-uploads-list").replaceChildren(...mine.map((item) => card(item, uploadLoads.signal)));
 }
 
 export function setUpGallery() {
@@ -114,8 +108,6 @@ export function clearGallery() {
   loads = new AbortController();
   uploadLoads.abort();
   uploadLoads = new AbortController();
-  galleryUrls.revokeAll();
-  uploadUrls.revokeAll();
   byId("gallery").replaceChildren();
   byId("my-uploads-list").replaceChildren();
   byId("gallery-empty").hidden = false;

@@ -1,11 +1,11 @@
-// Pictures need the bearer token, which <img src> cannot send: each image is fetched with
-// fetch(), turned into a blob: URL (allowed by the CSP's img-src), and revoked when its view
-// lets go of it. An <img> is shown only once its image has loaded: never a broken icon.
+// Pictures load with a plain <img src>: every picture record carries a signed, expiring
+// image_url for this user (no token needed, none is sent). The URL is used only when it
+// points at the configured vending service. An <img> is shown only once its image has
+// loaded: never a broken icon. Upload previews still show the chosen file as a blob: URL.
 
-import { getImage } from "./api.js";
-import { SessionEnded } from "./http.js";
+import { config } from "./config.js";
 
-/** A set of blob: URLs owned by one view, revoked together. */
+/** A set of blob: URLs owned by one view, revoked together (upload previews). */
 export class UrlBag {
   #urls = new Set();
 
@@ -35,18 +35,42 @@ export async function showBlob(img, blob, bag) {
   return true;
 }
 
+/** The record's image URL when it is one of the vending service's image URLs, else null. */
+export function imageUrl(record) {
+  if (typeof record?.image_url !== "string") return null;
+  try {
+    const url = new URL(record.image_url, location.href);
+    const api = new URL(`${config.apiUrl}/cats/`, location.href);
+    const ours = url.origin === api.origin && url.pathname.startsWith(api.pathname);
+    return ours && url.pathname.endsWith("/image") ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Load picture `id` into `img` (hidden until then); `frame` gets data-state "loading",
- * "ready" or "failed" for the placeholder's look.
+ * Load the picture of `record` into `img` (hidden until then); `frame` gets data-state
+ * "loading", "ready" or "failed" for the placeholder's look. A signed URL that expired
+ * (after an hour) fails: opening the picture again gets a fresh one.
  */
-export async function loadPicture(id, img, frame, bag, signal) {
+export async function loadPicture(record, img, frame, signal) {
   frame.dataset.state = "loading";
   img.hidden = true;
-  try {
-    const shown = await showBlob(img, await getImage(id, signal), bag);
-    frame.dataset.state = shown ? "ready" : "failed";
-  } catch (error) {
-    if (error instanceof SessionEnded || signal?.aborted) return;
+  const url = imageUrl(record);
+  if (url === null) {
     frame.dataset.state = "failed";
+    return;
   }
+  img.src = url;
+  try {
+    await img.decode();
+  } catch {
+    if (signal?.aborted) return;
+    img.removeAttribute("src");
+    frame.dataset.state = "failed";
+    return;
+  }
+  if (signal?.aborted) return;
+  img.hidden = false;
+  frame.dataset.state = "ready";
 }

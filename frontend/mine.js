@@ -22,10 +22,11 @@ export const myUploads = (owner) => load().filter((item) => item.owner === owner
 
 /** Remember one of the user's pictures (first in the list; known shares are kept). */
 export function rememberUpload(record) {
-  const { id, title, owner, visibility } = record;
+  const { id, title, owner, visibility, image_url } = record;
   const items = load();
   const shares = items.find((item) => item.id === id)?.shares ?? [];
-  save([{ id, title, owner, visibility, shares }, ...items.filter((item) => item.id !== id)]);
+  const item = { id, title, owner, visibility, image_url, shares };
+  save([item, ...items.filter((other) => other.id !== id)]);
 }
 
 export const isRemembered = (id) => load().some((item) => item.id === id);

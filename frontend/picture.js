@@ -5,10 +5,9 @@ import { currentUser } from "./auth.js";
 import { byId, el, focusHeading, hush, say } from "./dom.js";
 import { day, resetSentence } from "./format.js";
 import { ApiError, NetworkError, SessionEnded } from "./http.js";
-import { UrlBag, loadPicture } from "./images.js";
+import { loadPicture } from "./images.js";
 import { forgetUpload, isRemembered, rememberUpload, setShared, sharesOf } from "./mine.js";
 
-const urls = new UrlBag();
 let loads = new AbortController();
 let shown = null; // the record on screen
 let onDeleted = () => {};
@@ -102,7 +101,7 @@ function render(record) {
   byId("picture-added").textContent = day(record.created_at);
   const img = byId("picture-image");
   img.alt = record.title;
-  loadPicture(record.id, img, byId("picture-frame"), urls, loads.signal);
+  loadPicture(record, img, byId("picture-frame"), loads.signal);
   renderOwnerTools(record);
   byId("picture").hidden = false;
 }
@@ -133,11 +132,11 @@ export async function showPicture(id) {
   }
 }
 
-/** Let go of the picture on screen (its requests and its blob: URL). */
+/** Let go of the picture on screen (and its image). */
 export function leavePicture() {
   loads.abort();
   loads = new AbortController();
-  urls.revokeAll();
+  byId("picture-image").removeAttribute("src");
   shown = null;
   byId("picture").hidden = true;
   hush(byId("picture-message"));

@@ -40,6 +40,7 @@ DEFAULT_CONNECT = (
     "http://localhost:8001",
     "http://localhost:8002",
 )
+DEFAULT_IMAGES = ("http://127.0.0.1:8002", "http://localhost:8002")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,14 @@ class FrontendSettings:
         )
 
     @property
+    def image_origins(self) -> tuple[str, ...]:
+        """Where `<img src>` may load from: the vending service (its signed image URLs)."""
+        if self.vending_url is None:
+            return DEFAULT_IMAGES
+        origin = _origin(self.vending_url)
+        return (origin,) if origin else ()
+
+    @property
     def connect_origins(self) -> tuple[str, ...]:
         if self.auth_url is None or self.vending_url is None:
             return DEFAULT_CONNECT
@@ -80,13 +89,16 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(connect_origins: tuple[str, ...]) -> str:
-    """The gateway's policy, with the services' origins let into `connect-src`."""
+def content_security_policy(
+    connect_origins: tuple[str, ...], image_origins: tuple[str, ...] = ()
+) -> str:
+    """The gateway's policy, with the services' origins let into `connect-src` and the
+    vending service's into `img-src` (pictures load from their signed URLs)."""
     return "; ".join(
         (
             "default-src 'self'",
             "connect-src 'self' " + " ".join(connect_origins),
-            "img-src 'self' blob:",
+            " ".join(("img-src 'self' blob:", *image_origins)),
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",
@@ -135,7 +147,10 @@ def create_app(settings: FrontendSettings, *, directory: Path = FRONTEND) -> Sta
         routes.append(Route("/config.js", config_js, methods=["GET", "HEAD"]))
     routes.append(Mount("/", StaticFiles(directory=directory, html=True)))
     headers = (
-        ("content-security-policy", content_security_policy(settings.connect_origins)),
+        (
+            "content-security-policy",
+            content_security_policy(settings.connect_origins, settings.image_origins),
+        ),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
         ("x-frame-options", "DENY"),

@@ -24,7 +24,7 @@ export OAUTH_CLIENTS=${OAUTH_CLIENTS:-e2e-gateway:e2e-gateway-secret-0123456789}
 PYTHON=${PYTHON:-.venv/bin/python}
 GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 REPORT=$(mktemp)
-SECRETS=("${STACK}_kek" "${STACK}_postgres_password" "${STACK}_redis_password")
+SECRETS=("${STACK}_kek" "${STACK}_postgres_password" "${STACK}_redis_password" "${STACK}_image_url_secret")
 made_swarm=no
 made_secrets=()
 
@@ -118,7 +118,8 @@ for secret in "${SECRETS[@]}"; do
     if docker secret inspect "$secret" >/dev/null 2>&1; then
         echo "$secret exists: kept"; continue
     fi
-    # 32 random bytes, base64url: the KEK as `keys ensure` writes it, and the passwords.
+    # 32 random bytes, base64url: the KEK as `keys ensure` writes it, the passwords, and
+    # the image-URL signing secret.
     "$PYTHON" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' \
         | docker secret create "$secret" - >/dev/null
     made_secrets+=("$secret")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -29,6 +31,7 @@ from vending_service.bearer import Authenticate, BearerAuthentication, verify_be
 from vending_service.catalogue import CATALOGUE_OWNER, CatalogueCat, iter_catalogue
 from vending_service.machine import Machine
 from vending_service.pictures import Picture, PictureCache, PictureStore
+from vending_service.pictures.links import ImageLinks
 from vending_service.pictures.sql import SQLPictureStore
 from vending_service.quotas import QuotaStore
 from vending_service.quotas.redis import RedisQuotaStore
@@ -40,6 +43,7 @@ from vending_service.views import PROBLEMS, PictureRecords
 
 __all__ = ["MIGRATIONS", "create_app"]
 
+log = logging.getLogger("lanyard.vending")
 Catalogue = Callable[[int], Iterable[CatalogueCat]]
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_vending"
@@ -81,6 +85,18 @@ async def _stock(store: PictureStore, catalogue: Catalogue, size: int) -> None:
         ]
 
     await store.add_catalogue(await anyio.to_thread.run_sync(draw))
+
+
+def _image_links(settings: VendingSettings) -> ImageLinks:
+    """The signer of image URLs: the shared secret, or one made for this process alone."""
+    secret = settings.image_url_secret
+    if secret is None:
+        log.warning(
+            "IMAGE_URL_SECRET_FILE is not set: image URLs are signed with a secret of this "
+            "process only (fine for one replica; replicas must share a secret file)"
+        )
+        secret = secrets.token_bytes(32)
+    return ImageLinks(secret, ttl=settings.image_url_ttl)
 
 
 async def _stores(
@@ -132,6 +148,7 @@ def create_app(
     is what the management port serves (`serve` passes its own)."""
     settings = settings or VendingSettings.from_env()
     metrics = metrics or VendingMetrics()
+    links = _image_links(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, VendingState]]:
@@ -200,11 +217,12 @@ def create_app(
                 revocations=revocations,
                 verifier=verifier,
                 metrics=metrics,
-                records=PictureRecords(settings.public_url),
+                records=PictureRecords(settings.public_url, links),
+                links=links,
             )
             yield {STATE_KEY: state}
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=exception_handlers(PROBLEMS),
@@ -220,3 +238,7 @@ def create_app(
             Middleware(BearerAuthentication, problems=PROBLEMS, authenticate=authenticate),
         ],
     )
+    # Starlette answers `/cats/` with a redirect to `/cats` built from the Host header: that
+    # is an unknown Host reaching a response (issue 15, weakness 5). Such paths are 404s.
+    app.router.redirect_slashes = False
+    return app

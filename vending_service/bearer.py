@@ -39,6 +39,7 @@ __all__ = [
 
 REALM = "lanyard"
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
+"""Paths that take no token; so do signed image URLs (`/cats/<id>/image`, see `_is_public`)."""
 
 Authenticate = Callable[[Scope], Awaitable[AccessClaims | None]]
 """Who is calling: their claims, None for nobody, or a `BearerError` to refuse."""
@@ -129,6 +130,14 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
+def _is_public(path: str) -> bool:
+    """Whether `path` is answered without a token: health, the OpenAPI document, and images
+    (their signed URL is the credential; a token sent with one is not even read)."""
+    if path in PUBLIC_PATHS:
+        return True
+    return path.startswith("/cats/") and path.endswith("/image") and path.count("/") == 3
+
+
 def _names_access_token(query_string: bytes) -> bool:
     """Whether the query has an `access_token` parameter (RFC 6750 2.3, which we refuse)."""
     # Parse only when the parameter could be there: spelled out, or percent-encoded.
@@ -191,7 +200,7 @@ class BearerAuthentication:
             await self.app(scope, receive, send)
             return
         try:
-            claims = None if _route_path(scope) in PUBLIC_PATHS else await self.authenticate(scope)
+            claims = None if _is_public(_route_path(scope)) else await self.authenticate(scope)
         except (BearerError, Unavailable) as exc:
             problem = problem_for(self.problems, exc)
             if problem is None:  # every refusal has an entry: a missing one is a bug here

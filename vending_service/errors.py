@@ -6,9 +6,16 @@
 
 from __future__ import annotations
 
-from shared.errors import InvalidInput, LanyardError, NotFound
+from shared.errors import InvalidInput, LanyardError, NotFound, Unavailable
 
-__all__ = ["InvalidImage", "InvalidPicture", "PictureNotFound", "UnsupportedImage"]
+__all__ = [
+    "DecodersBusy",
+    "ImageLinkRefused",
+    "InvalidImage",
+    "InvalidPicture",
+    "PictureNotFound",
+    "UnsupportedImage",
+]
 
 
 class PictureNotFound(NotFound):
@@ -31,3 +38,19 @@ class InvalidImage(InvalidInput):
     """An image of an allowed kind that does not decode, or is too large once decoded."""
 
     detail = "the image could not be decoded"
+
+
+class DecodersBusy(Unavailable):
+    """Every image decode slot and every place in its queue is taken: try again shortly."""
+
+    detail = "too many images are being checked right now; try again shortly"
+
+    def __init__(self) -> None:
+        super().__init__(retry_after=2)
+
+
+class ImageLinkRefused(LanyardError):
+    """An image was asked for without a valid signed URL: no signature, an altered one, or
+    one past its expiry (contract, "Images")."""
+
+    detail = "this image needs the signed image_url of a picture record; get a fresh one"

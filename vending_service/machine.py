@@ -13,13 +13,13 @@ import time
 import unicodedata
 from collections.abc import Callable
 
-import anyio
-
 from shared.errors import StoreUnavailable
 from shared.tokens.claims import AccessClaims
 from shared.usernames import canonical_username
 from vending_service.errors import InvalidPicture, PictureNotFound
 from vending_service.pictures import VISIBILITIES, Picture, PictureStore, Upload, check_image
+from vending_service.pictures.decoding import DecodeSlots
+from vending_service.pictures.images import ImageLimits
 from vending_service.quotas import Quota, QuotaExceeded, QuotaStore, quota_day
 from vending_service.settings import VendingSettings
 
@@ -59,6 +59,10 @@ class Machine:
         self.quotas = quotas
         self.clock = clock
         self.on_quota = on_quota
+        self.decoders = DecodeSlots(settings.image_decode_concurrency, settings.image_decode_queue)
+        self.image_limits = ImageLimits(
+            settings.max_image_pixels, settings.max_image_side, 2 * settings.max_upload_bytes
+        )
 
     def _limit(self, caller: AccessClaims) -> int:
         return self.settings.quota_limit(caller.tier)
@@ -98,8 +102,11 @@ class Machine:
             raise PictureNotFound()
         return picture, await self._charge(caller, 1)
 
-    async def image(self, caller: AccessClaims, picture_id: str) -> tuple[str, bytes]:
-        found = await self.pictures.image(picture_id, caller.sub)
+    async def image(self, viewer: str, picture_id: str) -> tuple[str, bytes]:
+        """The image of a picture `viewer` may see now (asked again on every fetch: a deleted
+        or unshared picture stops loading at once). Not charged: the record that carried its
+        signed URL was."""
+        found = await self.pictures.image(picture_id, viewer)
         if found is None:
             raise PictureNotFound()
         return found
@@ -116,9 +123,8 @@ class Machine:
         title = clean_title(upload.title)
         if upload.visibility not in VISIBILITIES:
             raise InvalidPicture("visibility must be public or private")
-        checked = await anyio.to_thread.run_sync(
-            lambda: check_image(upload.image, max_pixels=self.settings.max_image_pixels)
-        )
+        limits = self.image_limits
+        checked = await self.decoders.run(lambda: check_image(upload.image, limits))
         picture = Picture(
             id=secrets.token_urlsafe(12),
             title=title,
@@ -129,7 +135,7 @@ class Machine:
             height=checked.height,
             created_at=self.clock(),
         )
-        await self.pictures.add(picture, upload.image)
+        await self.pictures.add(picture, checked.data)  # as re-encoded: nothing else kept
         return picture
 
     async def delete(self, caller: AccessClaims, picture_id: str) -> None:

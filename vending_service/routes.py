@@ -5,17 +5,24 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shared.errors import InvalidInput
-from shared.web.bodies import BodyTooLarge, UnsupportedMediaType, read_body, replay_request
+from shared.web.bodies import (
+    BodyTooLarge,
+    MalformedBody,
+    UnsupportedMediaType,
+    read_body,
+    replay_request,
+)
 from shared.web.openapi import openapi_route
 from shared.web.problems import problem_response
 from vending_service.bearer import require
-from vending_service.errors import PictureNotFound
+from vending_service.errors import ImageLinkRefused, PictureNotFound
 from vending_service.pictures import Picture, Upload
 from vending_service.quotas import Quota
 from vending_service.state import app_state
@@ -26,6 +33,9 @@ __all__ = ["routes"]
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _COUNT = re.compile(r"[0-9]{1,3}")
 _FORM_FIELDS = frozenset({"image", "title", "visibility"})
+# Room for a few unknown text fields, so that they are named as such (422) rather than
+# counted; past this many the form is refused all the same, by Starlette's parser.
+_MAX_TEXT_FIELDS = 8
 # Multipart framing and the two text fields fit easily in this much beyond the image.
 _FORM_OVERHEAD = 64 * 1024
 _JSON = "application/json"
@@ -42,8 +52,11 @@ def _quota_headers(request: Request, quota: Quota) -> dict[str, str]:
     return rate_limit_headers(quota, app_state(request).machine.clock())
 
 
-def _picture(request: Request, picture: Picture, quota: Quota | None = None) -> Response:
-    body = app_state(request).records.json(picture)
+def _picture(
+    request: Request, picture: Picture, viewer: str, quota: Quota | None = None
+) -> Response:
+    state = app_state(request)
+    body = state.records.json(picture, viewer, state.machine.clock())
     headers = _quota_headers(request, quota) if quota is not None else None
     return Response(body, media_type=_JSON, headers=headers)
 
@@ -67,24 +80,53 @@ async def list_cats(request: Request) -> Response:
     count = _count(request)
     state = app_state(request)
     chosen, quota = await state.machine.vend(caller, count)
-    body = state.records.gallery(chosen, quota)
+    body = state.records.gallery(chosen, quota, caller.sub, state.machine.clock())
     return Response(body, media_type=_JSON, headers=_quota_headers(request, quota))
 
 
 async def get_cat(request: Request) -> Response:
     caller = require(request, "cats:read")
     picture, quota = await app_state(request).machine.show(caller, _picture_id(request))
-    return _picture(request, picture, quota)
+    return _picture(request, picture, caller.sub, quota)
 
 
 async def cat_image(request: Request) -> Response:
-    caller = require(request, "cats:read")
-    content_type, data = await app_state(request).machine.image(caller, _picture_id(request))
+    """An image, by its signed URL only (no token): the signature names the viewer, whose
+    right to see the picture is checked again now."""
+    state = app_state(request)
+    picture_id = str(request.path_params["picture_id"])
+    if not _ID.fullmatch(picture_id):  # no URL of ours names it: nothing to sign or look up
+        raise ImageLinkRefused()
+    query = request.scope["query_string"].decode("latin-1")
+    viewer = state.links.verify(picture_id, query, state.machine.clock())
+    content_type, data = await state.machine.image(viewer, picture_id)
     return Response(
         data,
         media_type=content_type,
-        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"},
+        # Checked on every load (a picture taken back stops loading at once), never kept by a
+        # shared cache; the edge adds `nosniff`, so it is only ever the image it says it is.
+        headers={"Cache-Control": "private, no-cache", "Content-Disposition": "inline"},
     )
+
+
+async def _form(request: Request, body: bytes) -> FormData:
+    """The multipart form, with Starlette's own refusals (too many fields or files, a part
+    too large, broken framing) turned into a message that says what the upload may hold."""
+    try:
+        return await replay_request(request, body).form(
+            max_files=1, max_fields=_MAX_TEXT_FIELDS, max_part_size=4096
+        )
+    except HTTPException as exc:
+        if exc.detail.startswith("Too many"):
+            raise InvalidInput(
+                "the upload takes one file (image) and two text fields (title, visibility), "
+                "nothing else"
+            ) from exc
+        if exc.detail.startswith(("Field exceeded", "Part exceeded")):
+            raise InvalidInput(
+                "title and visibility are short text fields (title: 1 to 100 characters)"
+            ) from exc
+        raise MalformedBody("the body is not a well-formed multipart/form-data form") from exc
 
 
 async def _read_upload(request: Request) -> Upload:
@@ -93,10 +135,12 @@ async def _read_upload(request: Request) -> Upload:
         raise UnsupportedMediaType("the body must be multipart/form-data")
     limit = app_state(request).machine.settings.max_upload_bytes
     body = await read_body(request, limit + _FORM_OVERHEAD)
-    form = await replay_request(request, body).form(max_files=1, max_fields=2, max_part_size=4096)
+    form = await _form(request, body)
     try:
         if set(form.keys()) - _FORM_FIELDS:
-            raise InvalidInput("the only fields allowed are image, title and visibility")
+            raise InvalidInput(
+                "the upload takes the fields image, title and visibility only; remove the others"
+            )
         image, title = form.get("image"), form.get("title")
         visibility = form.get("visibility", "private")
         if not isinstance(image, UploadFile):
@@ -115,7 +159,7 @@ async def upload_cat(request: Request) -> Response:
     caller = require(request, "cats:write")
     state = app_state(request)
     picture = await state.machine.upload(caller, await _read_upload(request))
-    response = _picture(request, picture)
+    response = _picture(request, picture, caller.sub)  # their own picture: not charged
     response.status_code = 201
     response.headers["Location"] = state.records.location(picture)
     return response

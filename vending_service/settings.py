@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from shared.settings import (
+    SettingsError,
     ShutdownSettings,
     env_bool,
     env_choice,
@@ -24,6 +27,25 @@ __all__ = ["VendingSettings"]
 DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 METRICS_PORT = 9002
 """The management port's default: `/metrics` is served there, never on the service's port."""
+
+
+def _secret_file(env: Mapping[str, str], name: str) -> bytes | None:
+    """The secret in the file `name` names (surrounding whitespace dropped), or None when
+    unset. Refused loudly when unreadable, shorter than 32 bytes, or open to every user;
+    the message names the variable and the path, never the content."""
+    path = env.get(name)
+    if not path:
+        return None
+    try:
+        mode = Path(path).stat().st_mode
+        secret = Path(path).read_bytes().strip()
+    except OSError:
+        raise SettingsError(f"{name}: cannot read {path}") from None
+    if mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise SettingsError(f"{name}: {path} is readable or writable by every user (chmod 600)")
+    if len(secret) < 32:
+        raise SettingsError(f"{name}: {path} must hold at least 32 bytes")
+    return secret
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,13 @@ class VendingSettings:
     quota_premium: int = 3000
     catalogue_size: int = 120
     max_upload_bytes: int = 5 * 1024 * 1024
-    max_image_pixels: int = 40_000_000
+    max_image_pixels: int = 16_000_000
+    max_image_side: int = 8192
+    image_decode_concurrency: int = 1
+    image_decode_queue: int = 16
+    image_url_ttl: int = 3600
+    image_url_secret: bytes | None = field(default=None, repr=False)
+    """None: a random secret made per process (one replica only: see README)."""
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     token_cache_size: int = 10_000
     redis_url: str | None = field(default=None, repr=False)
@@ -86,6 +114,16 @@ class VendingSettings:
             max_upload_bytes=env_int(
                 env, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024, maximum=50 * 1024 * 1024
             ),
+            max_image_pixels=env_int(
+                env, "MAX_IMAGE_PIXELS", 16_000_000, minimum=1, maximum=40_000_000
+            ),
+            max_image_side=env_int(env, "MAX_IMAGE_SIDE", 8192, minimum=1, maximum=10_000),
+            image_decode_concurrency=env_int(
+                env, "IMAGE_DECODE_CONCURRENCY", 1, minimum=1, maximum=64
+            ),
+            image_decode_queue=env_int(env, "IMAGE_DECODE_QUEUE", 16, minimum=0, maximum=1000),
+            image_url_ttl=env_int(env, "IMAGE_URL_TTL", 3600, minimum=120, maximum=3600),
+            image_url_secret=_secret_file(env, "IMAGE_URL_SECRET_FILE"),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             token_cache_size=env_int(env, "TOKEN_CACHE_SIZE", 10_000, minimum=0),
             redis_url=env_store_url(env, "REDIS_URL", "REDIS_PASSWORD_FILE") or None,

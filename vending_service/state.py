@@ -12,6 +12,7 @@ from shared.tokens.revocation_cache import RevocationCache
 from shared.tokens.verifier import TokenVerifier
 from shared.web.metrics import VendingMetrics
 from vending_service.machine import Machine
+from vending_service.pictures.links import ImageLinks
 
 if TYPE_CHECKING:
     from vending_service.views import PictureRecords
@@ -31,6 +32,7 @@ class VendingState:
     verifier: TokenVerifier
     metrics: VendingMetrics
     records: PictureRecords
+    links: ImageLinks
 
     def revocations_stale(self) -> bool:
         """Whether no revocation list has been had for `REVOCATION_STALE_LIMIT`."""

@@ -18,8 +18,9 @@ from vending_service.bearer import (
     NotAuthenticated,
     challenge,
 )
-from vending_service.errors import UnsupportedImage
+from vending_service.errors import ImageLinkRefused, UnsupportedImage
 from vending_service.pictures import Picture
+from vending_service.pictures.links import ImageLinks
 from vending_service.quotas import DAY, Quota, QuotaExceeded
 
 __all__ = [
@@ -74,44 +75,56 @@ class PictureRecords:
 
     Everything in a record but `image_url` is the picture's own and never changes, so its
     JSON text is kept (in two halves, cut where the URL goes) for the pictures seen last:
-    a gallery of ten costs ten lookups and string joins, not ten encoder runs
+    a gallery of ten costs ten lookups, ten signatures and string joins, not ten encoder runs
     (docs/benchmarks.md). Kept per app; at most `max_pictures`, forgotten all at once.
+
+    `image_url` is signed for one viewer by `links` (`ImageLinks`); a record made without a
+    viewer (or without `links`, as the benchmarks' reference app does) names the bare path,
+    which the service answers with 403.
     """
 
-    def __init__(self, public_url: str, *, max_pictures: int = 4096) -> None:
+    def __init__(
+        self, public_url: str, links: ImageLinks | None = None, *, max_pictures: int = 4096
+    ) -> None:
         self.public_url = public_url
+        self.links = links
         self.max_pictures = max_pictures
         self._halves: dict[str, tuple[Picture, str, str]] = {}
 
-    def image_url(self, picture: Picture) -> str:
+    def image_url(self, picture: Picture, viewer: str | None = None, now: float = 0.0) -> str:
         # Picture ids are [A-Za-z0-9_-]: nothing to escape.
-        return f"{self.public_url}/cats/{picture.id}/image"
+        url = f"{self.public_url}/cats/{picture.id}/image"
+        if self.links is None or viewer is None:
+            return url
+        return f"{url}?{self.links.query(picture.id, viewer, now)}"
 
     def location(self, picture: Picture) -> str:
         return f"{self.public_url}/cats/{picture.id}"
 
-    def record(self, picture: Picture) -> dict[str, Any]:
-        """The contract's picture record."""
+    def record(
+        self, picture: Picture, viewer: str | None = None, now: float = 0.0
+    ) -> dict[str, Any]:
+        """The contract's picture record, its `image_url` signed for `viewer`."""
         return {
             "id": picture.id,
             "title": picture.title,
             "owner": picture.owner,
             "visibility": picture.visibility,
-            "image_url": self.image_url(picture),
+            "image_url": self.image_url(picture, viewer, now),
             "width": picture.width,
             "height": picture.height,
             "created_at": _rfc3339(datetime.fromtimestamp(picture.created_at, UTC)),
         }
 
-    def json(self, picture: Picture) -> str:
-        """`record(picture)` as compact JSON text."""
+    def json(self, picture: Picture, viewer: str | None = None, now: float = 0.0) -> str:
+        """`record(picture, viewer, now)` as compact JSON text."""
         kept = self._halves.get(picture.id)
         if kept is None or kept[0] is not picture:
             if len(self._halves) >= self.max_pictures:
                 self._halves.clear()
             kept = self._halves[picture.id] = (picture, *self._split(picture))
         _, before, after = kept
-        return f"{before}{encode_basestring(self.image_url(picture))}{after}"
+        return f"{before}{encode_basestring(self.image_url(picture, viewer, now))}{after}"
 
     def _split(self, picture: Picture) -> tuple[str, str]:
         items = list(self.record(picture).items())
@@ -119,9 +132,9 @@ class PictureRecords:
         before, after = _json_text(dict(items[:cut])), _json_text(dict(items[cut + 1 :]))
         return f'{before[:-1]},"image_url":', f",{after[1:]}"
 
-    def gallery(self, pictures: list[Picture], quota: Quota) -> str:
-        """The `GET /cats` body."""
-        cats = ",".join(self.json(picture) for picture in pictures)
+    def gallery(self, pictures: list[Picture], quota: Quota, viewer: str, now: float) -> str:
+        """The `GET /cats` body, every `image_url` signed for `viewer`."""
+        cats = ",".join(self.json(picture, viewer, now) for picture in pictures)
         return f'{{"cats":[{cats}],"quota":{quota_json(quota)}}}'
 
 
@@ -145,6 +158,7 @@ def _quota_members(exc: QuotaExceeded) -> Mapping[str, Any]:
 PROBLEMS: Problems = {
     **COMMON_PROBLEMS,
     UnsupportedImage: Problem(415, "Unsupported Media Type"),
+    ImageLinkRefused: Problem(403, "Forbidden"),
     QuotaExceeded: Problem(
         429, "Too Many Requests", headers=_quota_headers, extensions=_quota_members
     ),

@@ -180,11 +180,13 @@ def test_an_expired_access_token_is_renewed_before_it_is_sent(page: Page, site: 
     wait_for_images(page)
     expect(page.get_by_role("heading", name="Log in")).to_be_hidden()
     assert [r.url for r in sent].count(f"{site.auth.url}/refresh") == 1
-    tokens = {
-        r.all_headers().get("authorization") for r in sent if r.url.startswith(site.vending.url)
-    }
+    api = [r for r in sent if r.url.startswith(site.vending.url) and "/image?" not in r.url]
+    tokens = {r.all_headers().get("authorization") for r in api}
     assert f"Bearer {spoiled}" not in tokens
     assert tokens == {f"Bearer {stored_access_token(page)}"}
+    images = [r for r in sent if "/image?" in r.url]
+    assert images
+    assert all("authorization" not in r.all_headers() for r in images)
 
 
 def test_when_the_refresh_fails_too_the_app_goes_back_to_login(page: Page) -> None:

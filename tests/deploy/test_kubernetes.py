@@ -129,6 +129,27 @@ def test_only_the_auth_deployment_mounts_the_key_encryption_key(
     assert env["KEY_ENCRYPTION_KEY_FILE"].startswith(mount["mountPath"] + "/")
 
 
+def test_only_the_vending_deployment_mounts_the_image_url_secret(
+    manifests: list[Object],
+) -> None:
+    """`lanyard-image-url` reaches the vending pods alone, read-only, as the file
+    IMAGE_URL_SECRET_FILE names, never readable by other users (0440 under fsGroup)."""
+    users = {
+        where
+        for where, spec in pod_specs(manifests).items()
+        if "lanyard-image-url" in _secret_users(spec)
+    }
+    assert users == {"Deployment/vending"}
+    spec = named(manifests, "Deployment", "vending")["spec"]["template"]["spec"]
+    volume = next(v for v in spec["volumes"] if v["name"] == "image-url")
+    assert volume["secret"]["defaultMode"] & 0o007 == 0
+    container = spec["containers"][0]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "image-url")
+    assert mount["readOnly"] is True
+    env = {v["name"]: v.get("value") for v in container["env"]}
+    assert env["IMAGE_URL_SECRET_FILE"].startswith(mount["mountPath"] + "/")
+
+
 PODS = {
     "gateway": {"app.kubernetes.io/name": "gateway"},
     "auth": {"app.kubernetes.io/name": "auth"},
@@ -221,9 +242,10 @@ def _environment(manifests: list[Object], container: Object) -> dict[str, str]:
     return env
 
 
-# Where Kubernetes differs from the compose file, on purpose: the public address, and the
-# store password, which is a secret file here rather than part of the URL.
-ADDRESSES = {"ISSUER", "PUBLIC_URL", "CORS_ORIGINS", "DATABASE_URL"}
+# Where Kubernetes differs from the compose file, on purpose: the public address, the
+# store password, which is a secret file here rather than part of the URL, and where
+# secret files are mounted.
+ADDRESSES = {"ISSUER", "PUBLIC_URL", "CORS_ORIGINS", "DATABASE_URL", "IMAGE_URL_SECRET_FILE"}
 # Settings that hold secrets come from a Secret, not from a value.
 FROM_SECRETS = {"OAUTH_CLIENTS"}
 

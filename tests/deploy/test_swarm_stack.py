@@ -53,8 +53,9 @@ def test_stores_restart_stop_first_on_their_volumes(stack_file: Object) -> None:
 def test_only_auth_gets_the_key_encryption_key_and_passwords_are_secrets(
     stack_file: Object,
 ) -> None:
-    """The KEK secret goes to auth alone, read-only for its user; store passwords reach
-    the services as secret files, never as values in the environment."""
+    """The KEK secret goes to auth alone, read-only for its user, the image-URL secret to
+    vending alone; store passwords reach the services as secret files, never as values in
+    the environment."""
     holders = {
         name
         for name, service in stack_file["services"].items()
@@ -65,6 +66,15 @@ def test_only_auth_gets_the_key_encryption_key_and_passwords_are_secrets(
     kek = next(s for s in stack_file["services"]["auth"]["secrets"] if s["source"] == "kek")
     assert (kek["uid"], kek["mode"]) == ("10001", 0o400)
     assert all(secret["external"] for secret in stack_file["secrets"].values())
+    signers = {
+        name
+        for name, service in stack_file["services"].items()
+        for secret in service.get("secrets", [])
+        if (secret if isinstance(secret, str) else secret["source"]) == "image_url_secret"
+    }
+    assert signers == {"vending"}
+    signing = stack_file["services"]["vending"]["environment"]["IMAGE_URL_SECRET_FILE"]
+    assert signing == "/run/secrets/image_url_secret"
     for name in SERVICES:
         env = stack_file["services"][name]["environment"]
         assert env["DATABASE_PASSWORD_FILE"] == "/run/secrets/postgres_password"

@@ -86,11 +86,13 @@ def test_every_route_is_documented_and_every_operation_is_routed(service: str) -
 
 
 def test_protected_vending_operations_require_the_bearer_scheme() -> None:
-    """Every vending operation but the public three names the bearer JWT scheme."""
+    """Every vending operation but the public three and the signed image names the bearer
+    JWT scheme; the image names none (its signed URL is the credential)."""
     document = load_document("vending")
     scheme = document["components"]["securitySchemes"]["bearerAuth"]
     assert scheme == {**scheme, "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    public = {"/healthz", "/readyz", "/openapi.json"}
+    public = {"/healthz", "/readyz", "/openapi.json", "/cats/{picture_id}/image"}
+    assert document["paths"]["/cats/{picture_id}/image"]["get"]["security"] == []
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method not in HTTP_METHODS:
@@ -230,8 +232,10 @@ async def test_vending_answers_conform_to_the_document(
     await check(await vending.get(f"/cats/{first}", headers=alice), "/cats/{picture_id}", 200)
     await check(await vending.get("/cats/nope", headers=alice), "/cats/{picture_id}", 404)
     image = "/cats/{picture_id}/image"
-    await check(await vending.get(f"/cats/{first}/image", headers=alice), image, 200)
-    await check(await vending.get("/cats/nope/image", headers=alice), image, 404)
+    signed = gallery.json()["cats"][0]["image_url"]
+    await check(await vending.get(signed), image, 200)
+    await check(await vending.get(f"/cats/{first}/image", headers=alice), image, 403)
+    await check(await vending.get(signed.replace(first, "nope")), image, 403)
     await check(await vending.get("/me", headers=alice), "/me", 200)
 
     form = {"title": "Mine", "visibility": "private"}
@@ -253,7 +257,10 @@ async def test_vending_answers_conform_to_the_document(
     big = {"image": ("big.png", b"\x89PNG" + b"\x00" * (5 * 1024 * 1024), "image/png")}
     await check(await vending.post("/cats", headers=alice, data=form, files=big), "/cats", 413)
     long_field = {"title": "x" * 5000}
-    malformed = await vending.post("/cats", headers=alice, data=long_field, files=files)
+    too_long = await vending.post("/cats", headers=alice, data=long_field, files=files)
+    await check(too_long, "/cats", 422)
+    broken = {"Content-Type": "multipart/form-data"}  # no boundary
+    malformed = await vending.post("/cats", headers={**alice, **broken}, content=b"--x--")
     await check(malformed, "/cats", 400)
 
     share = "/cats/{picture_id}/shares/{username}"

@@ -63,7 +63,7 @@ async def test_the_server_sends_the_strict_policy_and_security_headers() -> None
     assert response.status_code == 200
     policy = response.headers["content-security-policy"]
     assert "default-src 'self'" in policy
-    assert "img-src 'self' blob:" in policy
+    assert "img-src 'self' blob: http://127.0.0.1:8002 http://localhost:8002;" in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
     assert "connect-src 'self' http://127.0.0.1:8001 http://127.0.0.1:8002" in policy
@@ -80,7 +80,8 @@ async def test_without_addresses_the_static_config_is_served() -> None:
 
 
 async def test_with_addresses_config_and_policy_follow_them() -> None:
-    """Given the services' URLs, /config.js names them and connect-src allows only them."""
+    """Given the services' URLs, /config.js names them, connect-src allows only them and
+    img-src only the vending service (where the signed image URLs point)."""
     settings = FrontendSettings(
         auth_url="http://127.0.0.1:9101/", vending_url="http://127.0.0.1:9102"
     )
@@ -92,6 +93,7 @@ async def test_with_addresses_config_and_policy_follow_them() -> None:
     assert "javascript" in config.headers["content-type"]
     policy = page.headers["content-security-policy"]
     assert "connect-src 'self' http://127.0.0.1:9101 http://127.0.0.1:9102;" in policy
+    assert "img-src 'self' blob: http://127.0.0.1:9102;" in policy
     assert "8001" not in policy
 
 
