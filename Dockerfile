@@ -34,7 +34,7 @@ COPY auth_service/ auth_service/
 ENV KEYS_DIR=/keys SERVICE_PORT=8001
 # 8001 the service; 9001 the management port (/metrics, METRICS_PORT), for the scraper only.
 EXPOSE 8001 9001
-HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=5 \
+HEALTHCHECK --interval=5s --timeout=10s --start-period=60s --retries=5 \
   CMD ["python", "-m", "shared.web.healthcheck"]
 CMD ["python", "-m", "auth_service", "serve", "--host", "0.0.0.0", "--port", "8001"]
 
@@ -43,7 +43,7 @@ FROM base AS vending
 COPY vending_service/ vending_service/
 ENV SERVICE_PORT=8002
 EXPOSE 8002 9002
-HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=5 \
+HEALTHCHECK --interval=5s --timeout=10s --start-period=60s --retries=5 \
   CMD ["python", "-m", "shared.web.healthcheck"]
 CMD ["python", "-m", "vending_service", "serve", "--host", "0.0.0.0", "--port", "8002"]
 
