@@ -45,11 +45,11 @@ test-fuzz: $(VENV)/.dev
 ## reference, all in one run (needs wrk and redis-server; about 12 minutes); prints a table,
 ## writes bench/results/<time>.json and .png (docs/benchmarks.md)
 .PHONY: bench bench-smoke
-bench: $(VENV)/.runtime
+bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 ## bench-smoke: the same in half a minute, to prove it still runs (its figures mean nothing)
-bench-smoke: $(VENV)/.runtime
+bench-smoke: $(VENV)/.dev
 	$(BIN)/python -m bench --smoke
 
 test-unit: $(VENV)/.dev
