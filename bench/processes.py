@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,13 @@ class Server:
     name: str
     port: int
     process: Process
+    ready_seconds: float = 0.0
+    """From just before the process was started to its first ready answer (polled every
+    50 ms)."""
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     @property
     def url(self) -> str:
@@ -67,6 +75,7 @@ def _spawn(
     port: int,
     ahead_of_load: bool = False,
 ) -> Server:
+    began = time.monotonic()
     process = start(
         name,
         argv,
@@ -80,6 +89,7 @@ def _spawn(
     except BaseException:
         server.stop()
         raise
+    server.ready_seconds = time.monotonic() - began
     return server
 
 

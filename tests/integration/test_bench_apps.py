@@ -11,6 +11,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from bench.apps import ceiling_app, documents
+from bench.bare_app import create_bare_app
 from bench.suite import AUDIENCE, ISSUER, SMOKE, write_run_files
 from tests.support.jwks import JWKSFake
 from tests.support.waits import eventually
@@ -54,6 +55,28 @@ async def test_the_ceiling_serves_the_same_json_without_a_token_or_a_charge(
         assert len({cat["id"] for cat in body["cats"]}) == 10
         assert body["quota"]["used"] == 0
         assert response.headers["ratelimit-policy"].startswith('"daily"')
+
+
+async def test_the_bare_route_answers_the_shape_of_a_one_cat_gallery_without_a_token(
+    ceiling: httpx.AsyncClient,
+) -> None:
+    """The bare route's constant JSON has the members of the service's `GET /cats?count=1`
+    (one record, the quota object), asks for no token, and never changes."""
+    service = (await ceiling.get("/cats", params={"count": 1})).json()
+    async for bare in client_of(create_bare_app("http://vending.test")):
+        first = await bare.get("/cats", params={"count": 1})
+        again = await bare.get("/cats", params={"count": 1})
+        assert first.status_code == 200
+        assert first.headers["content-type"] == "application/json"
+        body = first.json()
+        assert set(body) == set(service)
+        assert len(body["cats"]) == len(service["cats"]) == 1
+        assert set(body["cats"][0]) == set(service["cats"][0])
+        assert {k: type(v) for k, v in body["cats"][0].items()} == {
+            k: type(v) for k, v in service["cats"][0].items()
+        }
+        assert set(body["quota"]) == set(service["quota"])
+        assert again.content == first.content
 
 
 async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
