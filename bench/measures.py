@@ -30,6 +30,7 @@ class HalfLoad:
 
     capacity: float
     offered: float
+    """The rate aimed at: half the capacity."""
     connections: int
     sample: Sample
 
@@ -64,14 +65,22 @@ class Footprint:
     requests: int
 
 
-def half_load(plan: Plan, measured: list[Sample], load: Callable[..., Sample]) -> HalfLoad:
-    """The half-load variant loaded at half its median capacity so far (this round's
-    included): connections x pause sized for that rate, like the fixed-rate runs."""
+def half_load(
+    plan: Plan, measured: list[Sample], before: list[HalfLoad], load: Callable[..., Sample]
+) -> HalfLoad:
+    """The half-load case loaded at half its median capacity so far (this round's
+    included), like the fixed-rate runs: each connection pauses `half_load_pause_ms` after
+    each answer. A connection's rate is 1000 / (pause + latency) requests/s: the first
+    round assumes no latency, later ones take the median per-connection rate achieved in
+    the rounds `before`, so the achieved rate comes closer to the offered one."""
     capacity = statistics.median(s.rps for s in measured)
     rate = max(1.0, capacity / 2)
-    connections = max(1, round(rate * plan.half_load_pause_ms / 1000))
+    per_connection = 1000 / plan.half_load_pause_ms
+    if before:
+        per_connection = statistics.median(h.sample.rps / h.connections for h in before)
+    connections = max(1, round(rate / per_connection))
     sample = load(*HALF_LOAD, connections=connections, pause_ms=plan.half_load_pause_ms)
-    return HalfLoad(capacity, connections * 1000 / plan.half_load_pause_ms, connections, sample)
+    return HalfLoad(capacity, rate, connections, sample)
 
 
 def profile(

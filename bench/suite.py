@@ -265,7 +265,7 @@ def run_suite(plan: Plan, workdir: Path) -> Results:
                     f"  {variant:9} at {sample.rps:,.0f}/s: p50 {sample.p50_ms:.2f} ms,"
                     f" p99 {sample.p99_ms:.2f} ms"
                 )
-            half = half_load(plan, results.throughput[HALF_LOAD], load)
+            half = half_load(plan, results.throughput[HALF_LOAD], results.half_load, load)
             results.half_load.append(half)
             say(
                 f"  {HALF_LOAD[0]:9} at {half.sample.rps:,.0f}/s (half of {half.capacity:,.0f}):"
