@@ -181,8 +181,8 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
         canvas.heading(
             f"Where {profile['variant']}'s CPU goes, {WORKLOADS[profile['workload']]}:"
             " microseconds per request by layer (py-spy)",
-            f"{profile['samples']:,} samples; each thread's CPU in the profiled run "
-            f"({profile['cpu_us_per_request']:.0f} us per request) divided as its samples are",
+            f"{profile['samples']:,} samples; each thread's CPU per request in a run without "
+            f"py-spy ({profile['cpu_us_per_request']:.0f} us) divided as its samples are",
         )
         canvas.bars(
             [

@@ -38,13 +38,16 @@ class HalfLoad:
 @dataclass(frozen=True, slots=True)
 class ProfileRun:
     """py-spy against the profiled server under load: the collapsed stacks, what they
-    come to by layer, the load and the CPU time of the same seconds; or why there is none."""
+    come to by layer, the runs; or why there is none."""
 
     variant: str
     workload: str
     stacks: str = ""
     profile: Profile | None = None
     sample: Sample | None = None
+    """The run without py-spy that gave each thread's CPU time per request."""
+    profiled: Sample | None = None
+    """The run py-spy sampled."""
     skipped: str = ""
     """Why there is no profile (smoke runs only: py-spy not allowed to trace)."""
     failed: str = ""
@@ -90,18 +93,29 @@ def profile(
     load: Callable[..., Sample],
     placement: Placement,
 ) -> ProfileRun:
-    """py-spy records `server` for as long as wrk loads it with the profiled workload."""
+    """py-spy records `server` for as long as wrk loads it with the profiled workload.
+
+    Each thread's CPU time per request comes from a run of the same load just before,
+    without py-spy: sampling costs the sampled process CPU time of its own (every thread,
+    even an idle one, is interrupted), which would be charged to the layers."""
     variant, workload = PROFILED
+    seconds = round(plan.profile_seconds)
+    threads_before = thread_cpu_seconds(server.pid)
+    plain = load(variant, workload, seconds=seconds)
+    threads_after = thread_cpu_seconds(server.pid)
+    # Threads that ended meanwhile are left out; a server's threads live as long as it does.
+    thread_us = {
+        tid: plain.per_request_us(used - threads_before.get(tid, 0.0))
+        for tid, used in threads_after.items()
+    }
     output = workdir / "profile.txt"
     try:
         spy = record(
             server.pid, plan.profile_seconds, output, rate=plan.profile_rate, cpus=placement.load
         )
     except FileNotFoundError as exc:
-        return ProfileRun(variant, workload, failed=str(exc))
-    threads_before = thread_cpu_seconds(server.pid)
-    sample = load(variant, workload, seconds=round(plan.profile_seconds))
-    threads_after = thread_cpu_seconds(server.pid)
+        return ProfileRun(variant, workload, sample=plain, failed=str(exc))
+    profiled = load(variant, workload, seconds=seconds)
     try:
         said, _ = spy.communicate(timeout=plan.profile_seconds + 60)
     except subprocess.TimeoutExpired:
@@ -110,16 +124,11 @@ def profile(
     if spy.returncode != 0 or not output.exists():
         note = f"py-spy exited with {spy.returncode}: {said.strip()[-500:]}"
         if plan.smoke and cannot_trace(said):
-            return ProfileRun(variant, workload, sample=sample, skipped=note)
-        return ProfileRun(variant, workload, sample=sample, failed=note)
-    # Each thread's CPU per request over the loaded seconds (threads that ended meanwhile
-    # are left out; a server's threads live as long as it does).
-    thread_us = {
-        tid: sample.per_request_us(used - threads_before.get(tid, 0.0))
-        for tid, used in threads_after.items()
-    }
+            return ProfileRun(variant, workload, sample=plain, profiled=profiled, skipped=note)
+        return ProfileRun(variant, workload, sample=plain, profiled=profiled, failed=note)
     stacks = output.read_text()
-    return ProfileRun(variant, workload, stacks, summarize_profile(stacks, thread_us), sample)
+    found = summarize_profile(stacks, thread_us)
+    return ProfileRun(variant, workload, stacks, found, plain, profiled)
 
 
 def footprint(

@@ -16,6 +16,8 @@ names the layer a sample's time belongs to:
   `Server.run`) are the process's start, not a request's: a sample with nothing inside the
   loop is the loop's own time (polling, callbacks, transports; uvloop is C, py-spy sees
   no frames in it);
+- a sample with no frame of any layer but frames of the store plumbing (`shared/stores/`,
+  a coroutine py-spy read without its callers) is the quota charge's;
 - a thread's sample with no frame of any layer is "other";
 - a sample whose innermost frame is a blocking wait (a queue's `get`, a condition, a
   selector) is a thread waiting, not working: py-spy's own idle test misses some of those
@@ -39,6 +41,7 @@ __all__ = [
     "WAITING",
     "Profile",
     "Stack",
+    "decide",
     "layer_of_frame",
     "layer_of_stack",
     "parse_collapsed",
@@ -142,21 +145,43 @@ def _is_loop_entry(frame: str) -> bool:
     return any(_in(file, f) and function == name for f, name in _LOOP_ENTRY)
 
 
+# When no frame belongs to a layer: files whose work is, most of the time, one layer's.
+# py-spy sometimes reads a coroutine's stack without its callers; one resumed inside the
+# store plumbing is a quota charge's hand-off, or (less often) a picture version read's.
+_FALLBACK: tuple[tuple[str, str], ...] = (("shared/stores/", QUOTA),)
+
+
 def layer_of_stack(frames: Sequence[str], thread: str = "") -> str:
     """The layer a sample (frames outermost first) of `thread` (its name) is charged to,
     or `WAITING`."""
+    return decide(frames, thread)[0]
+
+
+def _where(frame: str) -> str:
+    function, file = _split(frame)
+    return f"{function} ({file})"
+
+
+def decide(frames: Sequence[str], thread: str = "") -> tuple[str, str]:
+    """`layer_of_stack`, and the frame that decided it (`function (file)`, no line; the
+    innermost frame when no frame did)."""
+    innermost = _where(frames[-1]) if frames else "(no Python frame)"
     if frames:
         function, file = _split(frames[-1])
         if any(_in(file, f) and function.startswith(name) for f, name in _WAITS):
-            return WAITING
+            return WAITING, innermost
     if thread.startswith(_SQLITE_THREAD_NAME):
-        return SQLITE_THREAD
+        return SQLITE_THREAD, innermost
     entry = max((i for i, frame in enumerate(frames) if _is_loop_entry(frame)), default=-1)
     for frame in reversed(frames[entry + 1 :]):
         layer = layer_of_frame(frame)
         if layer is not None:
-            return layer
-    return LOOP if entry >= 0 else OTHER
+            return layer, _where(frame)
+    for frame in reversed(frames[entry + 1 :]):
+        for prefix, layer in _FALLBACK:
+            if _in(_split(frame)[1], prefix):
+                return layer, _where(frame)
+    return (LOOP if entry >= 0 else OTHER), innermost
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +230,8 @@ class Profile:
     threads: dict[str, int]
     us_per_request: dict[str, float]
     """Each layer's share of its threads' CPU, summed; empty without thread CPU times."""
+    functions: list[tuple[str, str, int]]
+    """(layer, the frame that decided it, working samples), most samples first."""
 
     def share(self, layer: str) -> float:
         """The layer's share of the CPU when it is known, else of the working samples."""
@@ -226,15 +253,17 @@ def summarize_profile(
     threads: Counter[str] = Counter()
     names: dict[int | None, str] = {}
     by_thread: dict[int | None, Counter[str]] = {}
+    functions: Counter[tuple[str, str]] = Counter()
     waiting = 0
     for stack in parse_collapsed(text):
-        layer = layer_of_stack(stack.frames, stack.thread)
+        layer, frame = decide(stack.frames, stack.thread)
         threads[stack.thread or "?"] += stack.samples
         names[stack.tid] = stack.thread
         if layer == WAITING:
             waiting += stack.samples
             continue
         layers[layer] += stack.samples
+        functions[layer, frame] += stack.samples
         by_thread.setdefault(stack.tid, Counter())[layer] += stack.samples
     us: dict[str, float] = {}
     if thread_us_per_request is not None:
@@ -247,4 +276,5 @@ def summarize_profile(
             total = sum(counts.values())
             for layer, count in counts.items():
                 us[layer] += cpu * count / total
-    return Profile(sum(threads.values()), waiting, dict(layers), dict(threads), us)
+    top = [(layer, frame, count) for (layer, frame), count in functions.most_common()]
+    return Profile(sum(threads.values()), waiting, dict(layers), dict(threads), us, top)

@@ -221,7 +221,8 @@ def _profile(
         "skipped": run.skipped,
         "failed": run.failed,
         "cpu_us_per_request_measured": cpu_us.get(PROFILED, 0.0),
-        "profiled_run": dataclasses.asdict(run.sample) if run.sample else None,
+        "cpu_run": dataclasses.asdict(run.sample) if run.sample else None,
+        "profiled_run": dataclasses.asdict(run.profiled) if run.profiled else None,
     }
     if run.profile is not None:
         found |= {
@@ -229,6 +230,15 @@ def _profile(
             "waiting_samples": run.profile.waiting,
             "threads": run.profile.threads,
             "cpu_us_per_request": sum(run.profile.us_per_request.values()),
+            "functions": [
+                {
+                    "layer": layer,
+                    "frame": frame,
+                    "samples": count,
+                    "share": count / max(1, run.profile.samples - run.profile.waiting),
+                }
+                for layer, frame, count in run.profile.functions[:40]
+            ],
             "layers": [
                 {
                     "layer": layer,

@@ -43,6 +43,9 @@ def record(
         "--format",
         "raw",
         "--threads",
+        # Read the stacks without stopping the process: stopping every thread at each
+        # sample slows it down several-fold and changes what it spends its time on.
+        "--nonblocking",
         "--output",
         str(output),
     ]

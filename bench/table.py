@@ -18,11 +18,14 @@ def _profile_lines(profile: dict[str, Any] | None) -> list[str]:
     lines = [
         "",
         f"{head}: {profile['samples']:,} samples ({profile['waiting_samples']:,} waiting, left "
-        f"out); each thread's CPU in the profiled run ({profile['cpu_us_per_request']:.0f} us"
-        f" per request) divided as its samples are:",
+        f"out); each thread's CPU per request in a run without py-spy "
+        f"({profile['cpu_us_per_request']:.0f} us) divided as its samples are:",
     ]
     for row in sorted(profile["layers"], key=lambda r: -r["us_per_request"]):
         lines.append(f"  {row['layer']:52}{row['share']:7.1%}{row['us_per_request']:8.0f} us")
+    lines.append("  the frames that decided the most samples (share of the working samples):")
+    for row in profile.get("functions", [])[:12]:
+        lines.append(f"    {row['frame'][:78]:80}{row['share']:6.1%}  {row['layer'][:24]}")
     return lines
 
 

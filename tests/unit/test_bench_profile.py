@@ -85,6 +85,15 @@ def test_the_innermost_layer_wins() -> None:
     assert layer_of_stack([*stack, "Batcher.submit (shared/stores/batcher.py:45)"]) == QUOTA
 
 
+def test_store_plumbing_read_without_its_callers_is_the_quota_charge() -> None:
+    """A coroutine stack cut off above the store plumbing counts as the charge's hand-off;
+    a stack of nothing known is other."""
+    cut = ["SQLiteWorker._submit (shared/stores/sqlite_worker.py:78)"]
+    assert layer_of_stack([*cut, "Batcher.submit (shared/stores/batcher.py:46)"]) == QUOTA
+    assert layer_of_stack(["helper (somewhere/else.py:3)"]) == OTHER
+    assert layer_of_stack([]) == OTHER
+
+
 def test_a_sample_with_nothing_inside_the_loop_is_the_loop() -> None:
     """uvicorn's and the service's start-up frames around the loop are not the protocol's."""
     assert layer_of_stack(ROOT) == LOOP
