@@ -21,6 +21,7 @@ from bench.profile import (
     parse_collapsed,
     summarize_profile,
 )
+from bench.spy import cannot_trace
 
 # What every request's stack starts with in a `python -m vending_service serve` process.
 ROOT = [
@@ -174,3 +175,14 @@ def test_without_thread_cpu_the_shares_are_the_working_samples() -> None:
     profile = summarize_profile(text)
     assert profile.us_per_request == {}
     assert profile.share(ROUTE) == 1.0
+
+
+def test_only_a_refused_ptrace_lets_a_smoke_run_go_on_without_a_profile() -> None:
+    """py-spy's permission errors are recognised; any other failure is not."""
+    refused = (
+        "Error: Permission Denied: Try running again with elevated permissions by going "
+        "'sudo env \"PATH=$PATH\" !!'"
+    )
+    assert cannot_trace(refused)
+    assert cannot_trace("Error: Failed to attach: ptrace(PTRACE_SEIZE) EPERM")
+    assert not cannot_trace("Error: Failed to find python version from target process")
