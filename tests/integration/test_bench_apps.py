@@ -29,8 +29,13 @@ BENCH_ENVIRONMENT = {
 }
 
 
+# The vending app's startup migrates its database and draws its catalogue: seconds on a
+# busy machine, beyond LifespanManager's default 5 s.
+STARTUP_DEADLINE = 60
+
+
 async def client_of(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=STARTUP_DEADLINE) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://vending.test") as client:
             yield client
