@@ -41,21 +41,22 @@ test-browser: $(VENV)/.dev
 test-fuzz: $(VENV)/.dev
 	$(PYTEST) -m fuzz tests/fuzz
 
-## bench: the vending machine's throughput and latency against its ceiling and a naive
-## reference, all in one run (needs wrk and redis-server; about 12 minutes); prints a table,
-## writes bench/results/<time>.json and .png (docs/benchmarks.md)
+## bench: the vending machine's throughput, CPU per request and latency against a bare
+## Starlette route, its own stack without auth and a naive reference, a py-spy profile by
+## layer, start-up and memory, all in one run (needs wrk and redis-server; about 14 minutes);
+## prints a table, writes bench/results/<time>.json, .png and .profile.txt (docs/benchmarks.md)
 .PHONY: bench bench-smoke
-bench: $(VENV)/.runtime
+bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
 ## bench-ab: this checkout's vending service against the one committed at BASE, in the
-## same run (rounds alternate; prints the ratio of medians and the per-pair spread)
+## same run (rounds alternate; prints the ratios of medians and the per-pair spread)
 .PHONY: bench-ab
 bench-ab: $(VENV)/.runtime
 	$(BIN)/python -m bench.ab $(BASE)
 
-## bench-smoke: the same in half a minute, to prove it still runs (its figures mean nothing)
-bench-smoke: $(VENV)/.runtime
+## bench-smoke: the same in about a minute, to prove it still runs (its figures mean nothing)
+bench-smoke: $(VENV)/.dev
 	$(BIN)/python -m bench --smoke
 
 test-unit: $(VENV)/.dev

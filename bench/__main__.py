@@ -1,6 +1,7 @@
 """`python -m bench [--smoke]` (what `make bench` and `make bench-smoke` run).
 
-Prints a table, and writes `bench/results/<timestamp>.json` and `<timestamp>.png`.
+Prints a table, and writes `bench/results/<timestamp>.json` and `<timestamp>.png`, and the
+profile's collapsed stacks as `<timestamp>.profile.txt` (speedscope or flamegraph.pl read it).
 `--smoke` (or BENCH_SMOKE=1) runs every measurement once for about a second, to prove the
 benchmark still works; its figures mean nothing. The exit status is 1 when a measurement
 was not what it claims to be (refusals where none belong, socket errors), never because of
@@ -40,9 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     stem = args.results / started.strftime("%Y%m%dT%H%M%SZ")
     stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
     draw_chart(summary, stem.with_suffix(".png"))
+    written = [stem.with_suffix(".json"), stem.with_suffix(".png")]
+    if results.profile is not None and results.profile.stacks:
+        written.append(stem.with_suffix(".profile.txt"))
+        written[-1].write_text(results.profile.stacks)
     print()
     print(table(summary))
-    print(f"\n{summary['seconds']:.0f} s; wrote {stem}.json and {stem}.png")
+    print(f"\n{summary['seconds']:.0f} s; wrote " + ", ".join(str(path) for path in written))
     return 1 if summary["checks"] else 0
 
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import Sample, run_wrk
+from bench.plan import AUDIENCE, FULL, ISSUER, QUOTA, Placement
 from bench.processes import Server, start_uvicorn, start_vending
-from bench.runfiles import AUDIENCE, ISSUER, QUOTA, write_run_files
-from bench.suite import SMOKE, Placement
+from bench.suite import write_run_files
 from tools.processes import ROOT
 
 __all__ = ["Comparison", "compare", "export_commit"]
@@ -147,7 +147,7 @@ def compare(base: str, *, head: str | None, rounds: int, seconds: float) -> Comp
         if head is not None:
             head = export_commit(head, Path(other))[:12]
             head_tree = Path(other)
-        _, tokens = write_run_files(SMOKE, workdir)
+        _, tokens = write_run_files(FULL, workdir)  # 1,000 users
         with _servers(Path(tree), head_tree, workdir) as (a, b):
 
             def run(server: Server) -> tuple[Sample, float]:

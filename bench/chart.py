@@ -16,7 +16,7 @@ LABEL_W = 330
 BAR_H = 22
 GAP = 8
 COLOURS = {
-    "framework": (150, 150, 160),
+    "bare": (150, 150, 160),
     "naive": (222, 120, 60),
     "ceiling": (110, 110, 200),
     "sqlite": (46, 150, 110),
@@ -96,6 +96,10 @@ class _Canvas:
             self.y += 22
 
 
+def _verdict(met: bool | None) -> str:
+    return {True: "met    ", False: "NOT met", None: "not measured"}[met]
+
+
 def draw_chart(summary: dict[str, Any], path: Path) -> None:
     """Write the PNG of `summary` (as `bench.report.summarize` makes it) to `path`."""
     method, found = summary["method"], summary["machine"]
@@ -103,16 +107,25 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
     order = list(VARIANTS)
     throughput = sorted(
         summary["throughput"],
-        key=lambda t: (order.index(t["variant"]), list(WORKLOADS).index(t["workload"])),
+        key=lambda t: (list(WORKLOADS).index(t["workload"]) > 0, order.index(t["variant"])),
     )
-    ceiling = next((t["rps"] for t in throughput if t["variant"] == "ceiling"), None)
+    bare = next((t["rps"] for t in throughput if t["variant"] == "bare"), None)
     verify = [m for m in summary["micro"] if "sign" not in m["name"] and "booth" not in m["name"]]
-    rows = len(throughput) + 2 * len(summary["latency"]) + len(verify) + len(summary["targets"])
-    canvas = _Canvas(260 + rows * (BAR_H + GAP) + 6 * 70)
+    profile = summary.get("profile") or {}
+    layers = [r for r in profile.get("layers", []) if r["samples"] or r["us_per_request"]]
+    rows = (
+        2 * len(throughput)
+        + 2 * len(summary["latency"])
+        + len(verify)
+        + len(layers)
+        + len(summary["targets"])
+        + 4
+    )
+    canvas = _Canvas(260 + rows * (BAR_H + GAP) + 9 * 70)
 
     canvas.pen.text(
         (20, canvas.y),
-        "Lanyard: GET /cats?count=10, one uvicorn worker",
+        "Lanyard: GET /cats?count=1 (issue 18) and ?count=10 (issue 9), one uvicorn worker",
         fill=INK,
         font=canvas.title,
     )
@@ -128,7 +141,7 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
     canvas.y += 10
 
     canvas.heading(
-        "Throughput, requests/s (median; line: spread of the runs; dashes: the ceiling)",
+        "Throughput, requests/s (median; line: spread of the runs; dashes: the bare route)",
         f"{method['seconds']:g} s x {method['repetitions']} runs each",
     )
     canvas.bars(
@@ -143,8 +156,43 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
             for t in throughput
         ],
         "/s",
-        ceiling,
+        bare,
     )
+
+    canvas.heading(
+        "CPU per request, microseconds (the server process's own accounting, median)",
+        "redis-server's own CPU not included",
+    )
+    canvas.bars(
+        [
+            (
+                f"{t['variant']}: {WORKLOADS[t['workload']].replace('distinct users', users)}"[:42],
+                t["variant"],
+                t["cpu_us_per_request"],
+                min(t["cpu_us_runs"]),
+                max(t["cpu_us_runs"]),
+            )
+            for t in throughput
+        ],
+        "us",
+    )
+
+    if layers:
+        canvas.heading(
+            f"Where {profile['variant']}'s CPU goes, {WORKLOADS[profile['workload']]}:"
+            " microseconds per request by layer (py-spy)",
+            f"{profile['samples']:,} samples; each thread's CPU per request in a run without "
+            f"py-spy ({profile['cpu_us_per_request']:.0f} us) divided as its samples are",
+        )
+        canvas.bars(
+            [
+                (row["layer"][:42], profile["variant"], row["us_per_request"], 0.0, 0.0)
+                for row in sorted(layers, key=lambda r: -r["us_per_request"])
+            ],
+            "us",
+        )
+    elif profile:
+        canvas.heading("Profile: none", profile.get("skipped") or profile.get("failed") or "")
 
     canvas.heading(f"Latency at a fixed ~{method['rate']:,} requests/s, ms (p50 and p99)")
     latency_rows = []
@@ -153,12 +201,30 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
         latency_rows.append((f"{row['variant']} p99", row["variant"], row["p99_ms"], 0.0, 0.0))
     canvas.bars(latency_rows, "ms")
 
+    half, footprint = summary.get("half_load"), summary.get("footprint")
+    if half or footprint:
+        canvas.heading("Latency at half capacity, start-up, memory")
+        found = []
+        if half:
+            found.append(
+                f"SQLite, count=1, at ~{half['rps']:,.0f} req/s (half of "
+                f"{half['capacity_rps']:,.0f}): p50 {half['p50_ms']:.2f} ms, "
+                f"p99 {half['p99_ms']:.2f} ms"
+            )
+        if footprint:
+            found.append(f"/readyz {footprint['ready_seconds']:.2f} s after start (median)")
+            found.append(
+                f"RSS {footprint['rss_ready_mib']:.0f} MiB when ready, "
+                f"{footprint['rss_served_mib']:.0f} MiB after {footprint['users']:,} users"
+            )
+        canvas.lines([(text, INK) for text in found])
+
     canvas.heading("Token verification, microseconds per token (in process)")
     canvas.bars(
         [
             (
                 m["name"][:42],
-                "sqlite" if "TokenVerifier" in m["name"] else "framework",
+                "sqlite" if "TokenVerifier" in m["name"] else "bare",
                 m["us"],
                 min(m["runs_us"]),
                 max(m["runs_us"]),
@@ -168,11 +234,12 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
         "us",
     )
 
-    canvas.heading("Targets (ratios from this run)")
+    canvas.heading("Targets (issue 18 beside issue 9; figures from this run)")
     canvas.lines(
         [
             (
-                f"{'met    ' if t['met'] else 'NOT met'}  {t['target']}: {t['value']:.2f}",
+                f"#{t['issue']:<3} {_verdict(t['met'])}  {t['target']}: "
+                + ("-" if t["value"] is None else f"{t['value']:.2f} {t['unit']}"),
                 (30, 130, 80) if t["met"] else (190, 40, 50),
             )
             for t in summary["targets"]

@@ -26,10 +26,20 @@ class Sample:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    cpu_s: float = 0.0
+    """CPU seconds the server process used during the run (all its threads)."""
+    main_cpu_s: float = 0.0
+    """... of which its main thread (the event loop)."""
+    redis_cpu_s: float = 0.0
+    """CPU seconds redis-server used during the run (Redis variant only)."""
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    def per_request_us(self, cpu_s: float) -> float:
+        """`cpu_s` spread over the requests of the run, in microseconds."""
+        return 1e6 * cpu_s / self.requests if self.requests else 0.0
 
 
 def run_wrk(
@@ -41,9 +51,11 @@ def run_wrk(
     connections: int,
     threads: int = 1,
     pause_ms: int = 0,
+    first: int = 0,
     cpus: Set[int] | None = None,
 ) -> Sample:
-    """Load `url + path` for `seconds` with `connections` keep-alive connections."""
+    """Load `url + path` for `seconds` with `connections` keep-alive connections, the
+    tokens of `tokens` round robin from the `first`."""
     argv = [
         "wrk",
         f"-t{threads}",
@@ -58,6 +70,7 @@ def run_wrk(
         str(tokens),
         path,
         str(pause_ms),
+        str(first),
     ]
     done = subprocess.run(  # noqa: S603 - fixed argv built here
         argv, capture_output=True, text=True, check=True, preexec_fn=pinned(cpus)

@@ -6,8 +6,7 @@ It serves the same JSON as the vending machine (`{"cats": [...], "quota": {...}}
 the same way, from the catalogue it read once from a vending database; it has no
 middleware and charges nothing, so what it costs beyond the framework is the decoding.
 
-`GET /open/cats` is the same route without the token: the framework's own ceiling for this
-JSON, the figure the issue's "Starlette JSON route with no auth" stands for.
+The framework's own ceiling is `bench/bare_app.py` (constant JSON, nothing read).
 
 A uvicorn factory configured from `BENCH_*` variables set by `bench.suite`; benchmark only.
 """
@@ -74,16 +73,12 @@ def create_naive_app() -> ASGIApp:
             return JSONResponse({"detail": "Invalid token"}, status_code=401)
         return gallery(request)
 
-    async def open_cats(request: Request) -> Response:
-        return gallery(request)
-
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     app = Starlette(
         routes=[
             Route("/cats", cats, methods=["GET"]),
-            Route("/open/cats", open_cats, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )

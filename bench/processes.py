@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,13 @@ class Server:
     name: str
     port: int
     process: Process
+    ready_seconds: float = 0.0
+    """From just before the process was started to its first ready answer (polled every
+    50 ms)."""
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     @property
     def url(self) -> str:
@@ -68,6 +76,7 @@ def _spawn(
     ahead_of_load: bool = False,
     cwd: Path = ROOT,
 ) -> Server:
+    began = time.monotonic()
     process = start(
         name,
         argv,
@@ -82,6 +91,7 @@ def _spawn(
     except BaseException:
         server.stop()
         raise
+    server.ready_seconds = time.monotonic() - began
     return server
 
 

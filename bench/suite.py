@@ -9,123 +9,57 @@ generator (wrk, and redis-server) the others: one worker, one core, undisturbed 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
+import json
 import os
 import time
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.load import Sample, run_wrk
+from bench.measures import Footprint, HalfLoad, ProfileRun, footprint, half_load, profile, say
 from bench.micro import MicroResult, run_micro
+from bench.plan import (
+    AUDIENCE,
+    FULL,
+    HALF_LOAD,
+    ISSUER,
+    KID,
+    LATENCY,
+    PROFILED,
+    QUOTA,
+    REVOCATION_LIST_LIFETIME,
+    SMOKE,
+    THROUGHPUT,
+    TOKEN_FILES,
+    VARIANTS,
+    WORKLOADS,
+    Placement,
+    Plan,
+    path_of,
+)
+from bench.proc import cpu_times
 from bench.processes import Server, start_redis, start_uvicorn, start_vending
 from bench.revocations import ListLoad, measure_list_load
-from bench.runfiles import AUDIENCE, ISSUER, QUOTA, write_run_files
+from shared.tokens.jws import sign
+from shared.tokens.revocations import REVOCATIONS_TYPE, revocations_payload
+from tests.support.tokens import TokenMinter
 
-__all__ = ["FULL", "SMOKE", "VARIANTS", "WORKLOADS", "Plan", "Results", "run_suite"]
-
-# name -> (what it is, path it is loaded on)
-VARIANTS = {
-    "framework": ("Starlette route, same JSON, no auth", "/open/cats?count=10"),
-    "naive": ("same route + PyJWKClient/jwt.decode per request", "/cats?count=10"),
-    "ceiling": ("vending stack, auth and quota off", "/cats?count=10"),
-    "sqlite": ("Lanyard, SQLite quotas", "/cats?count=10"),
-    "redis": ("Lanyard, Redis quotas", "/cats?count=10"),
-}
-WORKLOADS = {
-    "one": "1 user",
-    "many": "distinct users, round robin",
-    "mixed": "distinct users, 10% invalid tokens",
-    "invalid": "invalid tokens only (forged signatures)",
-    "fresh": "invalid tokens only, never repeated",
-}
-THROUGHPUT = [
-    ("framework", "many"),
-    ("naive", "one"),
-    ("naive", "many"),
-    ("naive", "mixed"),
-    ("ceiling", "many"),
-    ("sqlite", "one"),
-    ("sqlite", "many"),
-    ("sqlite", "mixed"),
-    ("sqlite", "invalid"),
-    ("sqlite", "fresh"),
-    ("redis", "one"),
-    ("redis", "many"),
-    ("redis", "mixed"),
+__all__ = [
+    "AUDIENCE",
+    "FULL",
+    "ISSUER",
+    "SMOKE",
+    "VARIANTS",
+    "WORKLOADS",
+    "Plan",
+    "Results",
+    "run_suite",
+    "write_run_files",
 ]
-LATENCY = ["naive", "ceiling", "sqlite", "redis"]
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    smoke: bool
-    repetitions: int
-    seconds: float
-    warmup: float
-    users: int
-    connections: int
-    rate: int
-    """Requests per second offered in the latency measurements."""
-    latency_connections: int
-    micro_tokens: int
-    fresh_tokens: int
-    """Never-repeated invalid tokens: more than the verifier remembers of refusals (10,000)."""
-    sign_batch: int
-    micro_repetitions: int
-    revocation_sessions: int  # revoked sessions in the list whose load is timed
-
-    @property
-    def pause_ms(self) -> int:
-        """wrk's pause per connection after each answer, for about `rate` requests/s."""
-        return max(1, round(1000 * self.latency_connections / self.rate))
-
-
-FULL = Plan(
-    smoke=False,
-    repetitions=5,
-    seconds=8,
-    warmup=3,
-    users=1000,
-    connections=32,
-    rate=1000,
-    latency_connections=16,
-    micro_tokens=2000,
-    fresh_tokens=40_000,
-    sign_batch=200,
-    micro_repetitions=5,
-    revocation_sessions=100_000,
-)
-SMOKE = Plan(
-    smoke=True,
-    repetitions=1,
-    seconds=1,
-    warmup=1,
-    users=20,
-    connections=8,
-    rate=200,
-    latency_connections=4,
-    micro_tokens=40,
-    fresh_tokens=10_000,
-    sign_batch=5,
-    micro_repetitions=1,
-    revocation_sessions=1_000,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """Which CPUs the servers run on, and which the load generator; None: anywhere."""
-
-    servers: Set[int] | None
-    load: Set[int] | None
-
-    @classmethod
-    def for_this_machine(cls) -> Placement:
-        cpus = sorted(os.sched_getaffinity(0))
-        if len(cpus) < 2 or os.environ.get("BENCH_PIN", "1") == "0":
-            return cls(None, None)
-        return cls(frozenset(cpus[-1:]), frozenset(cpus[:-1]))
 
 
 @dataclass
@@ -136,11 +70,64 @@ class Results:
     latency: dict[str, list[Sample]] = field(default_factory=dict)
     micro: list[MicroResult] = field(default_factory=list)
     revocations: ListLoad | None = None
+    half_load: list[HalfLoad] = field(default_factory=list)
+    profile: ProfileRun | None = None
+    footprint: Footprint | None = None
     seconds: float = 0.0
 
 
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def write_run_files(plan: Plan, workdir: Path) -> tuple[TokenMinter, dict[str, Path]]:
+    """The token files of each workload, minted for the bench issuer; and the minter."""
+    minter = TokenMinter(issuer=ISSUER, audience=AUDIENCE, kid=KID)
+    # Same kid, another key: well-formed tokens whose signature fails, the dearest refusal.
+    forger = TokenMinter(issuer=ISSUER, audience=AUDIENCE, kid=KID)
+    exp = int(time.time()) + 3600
+    valid = [minter.mint(f"user{i:04d}", exp=exp) for i in range(plan.users)]
+    forged = [forger.mint(f"user{i:04d}", exp=exp) for i in range(plan.users)]
+    mixed = [forged[i] if i % 10 == 9 else token for i, token in enumerate(valid)]
+    # Valid header and claims under a random signature (as costly to check as a forged
+    # one), so many that no token comes back while the verifier still remembers it.
+    fresh = [
+        f"{valid[i % plan.users].rpartition('.')[0]}.{_b64url(os.urandom(256))}"
+        for i in range(plan.fresh_tokens)
+    ]
+    files = {}
+    for name, tokens in {
+        "one": valid[:1],
+        "many": valid,
+        "mixed": mixed,
+        "invalid": forged,
+        "fresh": fresh,
+        # A replica's memory: this many distinct users, once each (none seen before).
+        "memory": [minter.mint(f"mem{i:05d}", exp=exp) for i in range(plan.memory_users)],
+    }.items():
+        files[name] = workdir / f"tokens-{name}.txt"
+        files[name].write_text("\n".join(tokens) + "\n")
+    (workdir / "jwks.json").write_text(json.dumps({"keys": [minter.jwk]}))
+    # What the booth publishes beside its keys: a signed revocation list, here empty. The
+    # vending services stay unready until they hold one (REVOCATION_FAIL_MODE aside).
+    revoked = revocations_payload(
+        issuer=ISSUER,
+        issued_at=int(time.time()),
+        lifetime=REVOCATION_LIST_LIFETIME,
+        sids=[],
+        jtis=[],
+        kids=[],
+        subs={},
+    )
+    token = sign({"kid": minter.kid, "typ": REVOCATIONS_TYPE}, revoked, minter.key)
+    (workdir / "revocations.jwt").write_text(token)
+    return minter, files
+
+
 @contextlib.contextmanager
-def _servers(workdir: Path, placement: Placement) -> Iterator[dict[str, Server]]:
+def _servers(
+    workdir: Path, placement: Placement
+) -> Iterator[tuple[dict[str, Server], Callable[[str], Server]]]:
     """Every server of the run, started in order, stopped (by pid) in reverse."""
     started: list[Server] = []
     on = placement.servers
@@ -189,24 +176,30 @@ def _servers(workdir: Path, placement: Placement) -> Iterator[dict[str, Server]]
             "naive", "bench.naive_app:create_naive_app", naive_env, workdir, "/healthz", on
         )
         started.append(servers["naive"])
-        servers["framework"] = servers["naive"]
-        yield servers
+        servers["bare"] = start_uvicorn("bare", "bench.bare_app:bare", {}, workdir, "/healthz", on)
+        started.append(servers["bare"])
+        servers["redis-server"] = redis
+
+        def another_sqlite_replica(name: str) -> Server:
+            """A new SQLite vending replica (its data in `data-<name>`), stopped with the rest."""
+            server = start_vending(name, vending_env(name), workdir, on)
+            started.append(server)
+            return server
+
+        yield servers, another_sqlite_replica
     finally:
         for server in reversed(started):
             server.stop()
 
 
-def _say(message: str) -> None:
-    print(message, flush=True)
-
-
 def run_suite(plan: Plan, workdir: Path) -> Results:
-    """Micro timings, then every server started, warmed, and loaded round after round."""
+    """Micro timings, then every server started, warmed, and loaded round after round;
+    then the profile, and the start-up and memory of new replicas."""
     began = time.monotonic()
     placement = Placement.for_this_machine()
     results = Results(plan, placement)
     minter, tokens = write_run_files(plan, workdir)
-    _say("micro-benchmarks (in process) ...")
+    say("micro-benchmarks (in process) ...")
     exp = int(time.time()) + 3600  # distinct tokens: a verifier with a cache never saw them
     results.micro = run_micro(
         minter,
@@ -215,35 +208,51 @@ def run_suite(plan: Plan, workdir: Path) -> Results:
         sign_batch=plan.sign_batch,
         repetitions=plan.micro_repetitions,
     )
-    _say("revocation list load ...")
+    say("revocation list load ...")
     results.revocations = measure_list_load(
         plan.revocation_sessions, repetitions=plan.micro_repetitions
     )
-    _say("starting servers ...")
-    with _servers(workdir, placement) as servers:
+    say("starting servers ...")
+    with _servers(workdir, placement) as (servers, another_replica):
 
         def load(variant: str, workload: str, **options: int) -> Sample:
-            return run_wrk(
-                servers[variant].url,
-                VARIANTS[variant][1],
-                tokens[workload],
+            """One wrk run, with the CPU time the server (and redis-server) used meanwhile."""
+            server = servers[variant]
+            redis = servers["redis-server"] if variant == "redis" else None
+            before = cpu_times(server.pid)
+            redis_before = cpu_times(redis.pid) if redis else None
+            sample = run_wrk(
+                server.url,
+                path_of(workload),
+                tokens[TOKEN_FILES.get(workload, workload)],
                 seconds=options.get("seconds", plan.seconds),
                 connections=options.get("connections", plan.connections),
                 pause_ms=options.get("pause_ms", 0),
                 cpus=placement.load,
             )
+            used = cpu_times(server.pid) - before
+            redis_used = cpu_times(redis.pid) - redis_before if redis and redis_before else None
+            return dataclasses.replace(
+                sample,
+                cpu_s=used.process,
+                main_cpu_s=used.main_thread,
+                redis_cpu_s=redis_used.process if redis_used else 0.0,
+            )
 
-        for variant in VARIANTS:
-            load(variant, "many", seconds=round(plan.warmup))  # fills caches and pools
-        _say("servers up and warm")
+        for variant in VARIANTS:  # fills caches and pools
+            load(variant, "count1" if variant == "bare" else "many", seconds=round(plan.warmup))
+        say("servers up and warm")
         for round_no in range(plan.repetitions):
-            _say(f"round {round_no + 1}/{plan.repetitions}")
+            say(f"round {round_no + 1}/{plan.repetitions}")
             # Rotate the order each round so no case always follows the same neighbour.
             shift = round_no * 5 % len(THROUGHPUT)
             for variant, workload in THROUGHPUT[shift:] + THROUGHPUT[:shift]:
                 sample = load(variant, workload)
                 results.throughput.setdefault((variant, workload), []).append(sample)
-                _say(f"  {variant:9} {workload:7} {sample.rps:9,.0f} req/s")
+                say(
+                    f"  {variant:9} {workload:7} {sample.rps:9,.0f} req/s"
+                    f" {sample.per_request_us(sample.cpu_s):7.0f} us CPU/request"
+                )
             for variant in LATENCY:
                 sample = load(
                     variant,
@@ -252,9 +261,21 @@ def run_suite(plan: Plan, workdir: Path) -> Results:
                     pause_ms=plan.pause_ms,
                 )
                 results.latency.setdefault(variant, []).append(sample)
-                _say(
+                say(
                     f"  {variant:9} at {sample.rps:,.0f}/s: p50 {sample.p50_ms:.2f} ms,"
                     f" p99 {sample.p99_ms:.2f} ms"
                 )
+            half = half_load(plan, results.throughput[HALF_LOAD], results.half_load, load)
+            results.half_load.append(half)
+            say(
+                f"  {HALF_LOAD[0]:9} at {half.sample.rps:,.0f}/s (half of {half.capacity:,.0f}):"
+                f" p50 {half.sample.p50_ms:.2f} ms, p99 {half.sample.p99_ms:.2f} ms"
+            )
+        say(f"profile of {PROFILED[0]}, {WORKLOADS[PROFILED[1]]} (py-spy) ...")
+        results.profile = profile(plan, workdir, servers[PROFILED[0]], load, placement)
+        say("start-up and memory of new SQLite replicas ...")
+        results.footprint = footprint(
+            plan, tokens["memory"], another_replica, servers["sqlite"], placement
+        )
     results.seconds = time.monotonic() - began
     return results

@@ -1,7 +1,9 @@
 -- wrk script for `make bench`: GET <path> with bearer tokens taken round robin from a file.
---   wrk ... -s bench/wrk/vend.lua <url> -- <tokens-file> <path> [<pause-ms>]
+--   wrk ... -s bench/wrk/vend.lua <url> -- <tokens-file> <path> [<pause-ms> [<first>]]
 -- An empty tokens file sends no Authorization header. A pause (milliseconds after each
 -- answer, per connection) throttles the load to a fixed rate for latency measurements.
+-- <first>: how many tokens to pass over before the first request (a run that goes on
+-- where the previous one stopped, so that every token of a long file is sent).
 -- `done` prints one line, `WRK_JSON {...}`, that bench/load.py reads.
 
 local threads = 0
@@ -26,7 +28,7 @@ function init(args)
     requests[1] = wrk.format("GET", path)
   end
   -- Threads start at different tokens so that they do not walk the list in step.
-  next_index = (id * 7919) % count
+  next_index = (id * 7919 + tonumber(args[4] or "0")) % count
   local pause = tonumber(args[3] or "0")
   if pause > 0 then
     delay = function() return pause end

@@ -11,8 +11,8 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from bench.apps import ceiling_app, documents
-from bench.runfiles import AUDIENCE, ISSUER, write_run_files
-from bench.suite import SMOKE
+from bench.bare_app import create_bare_app
+from bench.suite import AUDIENCE, ISSUER, SMOKE, write_run_files
 from tests.support.jwks import JWKSFake
 from tests.support.waits import eventually
 from vending_service.app import create_app
@@ -29,8 +29,13 @@ BENCH_ENVIRONMENT = {
 }
 
 
+# The vending app's startup migrates its database and draws its catalogue: seconds on a
+# busy machine, beyond LifespanManager's default 5 s.
+STARTUP_DEADLINE = 60
+
+
 async def client_of(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=STARTUP_DEADLINE) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://vending.test") as client:
             yield client
@@ -55,6 +60,28 @@ async def test_the_ceiling_serves_the_same_json_without_a_token_or_a_charge(
         assert len({cat["id"] for cat in body["cats"]}) == 10
         assert body["quota"]["used"] == 0
         assert response.headers["ratelimit-policy"].startswith('"daily"')
+
+
+async def test_the_bare_route_answers_the_shape_of_a_one_cat_gallery_without_a_token(
+    ceiling: httpx.AsyncClient,
+) -> None:
+    """The bare route's constant JSON has the members of the service's `GET /cats?count=1`
+    (one record, the quota object), asks for no token, and never changes."""
+    service = (await ceiling.get("/cats", params={"count": 1})).json()
+    async for bare in client_of(create_bare_app("http://vending.test")):
+        first = await bare.get("/cats", params={"count": 1})
+        again = await bare.get("/cats", params={"count": 1})
+        assert first.status_code == 200
+        assert first.headers["content-type"] == "application/json"
+        body = first.json()
+        assert set(body) == set(service)
+        assert len(body["cats"]) == len(service["cats"]) == 1
+        assert set(body["cats"][0]) == set(service["cats"][0])
+        assert {k: type(v) for k, v in body["cats"][0].items()} == {
+            k: type(v) for k, v in service["cats"][0].items()
+        }
+        assert set(body["quota"]) == set(service["quota"])
+        assert again.content == first.content
 
 
 async def test_the_service_built_from_the_bench_environment_still_wants_a_token(
