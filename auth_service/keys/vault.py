@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.errors import LanyardError
+from shared.files import PRIVATE_FILE, private_dir
 
 __all__ = ["KeyEncryptionKey", "KeyVaultError", "new_private_key"]
 
@@ -63,9 +64,9 @@ class KeyEncryptionKey:
     def create(path: Path) -> bool:
         """Write a new random KEK to `path` (mode 0600, folder 0700) unless one is there;
         True if one was written."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent, narrow=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w", encoding="ascii") as handle:
