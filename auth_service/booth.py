@@ -228,13 +228,18 @@ class Booth:
             await self.revoker.session(family)
 
     def _new_refresh(self, username: str, *, family_id: str) -> tuple[str, RefreshRecord]:
+        """A new refresh token and its record. A login's starts a session that ends
+        `session_max_age` from now; a refresh's successor inherits its chain's end (the
+        store caps its expiry there), so refreshing never extends a session."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        ends = now + self.settings.session_max_age
         record = RefreshRecord(
             token_hash=hash_refresh_token(token),
             family_id=family_id,
             username=username,
             issued_at=now,
-            expires_at=now + self.settings.refresh_token_ttl,
+            expires_at=min(now + self.settings.refresh_token_ttl, ends),
+            session_ends_at=ends,
         )
         return token, record

@@ -273,3 +273,24 @@ async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers(
             assert await store.ready() is True
         finally:
             await store.close()
+
+
+async def test_a_successor_inherits_its_chains_session_end_and_never_outlives_it(
+    account_store: AccountStore,
+) -> None:
+    """A refresh's successor keeps the chain's session end, and its expiry is capped there
+    however long a lifetime it was given."""
+    await account_store.create_user(user())
+    first = RefreshRecord("h1", "family-a", "alice", NOW, NOW + HOUR, None, NOW + 2 * HOUR)
+    await account_store.add_refresh(first)
+    successor = RefreshRecord("h2", "", "", NOW + 10, NOW + 10 * HOUR)
+
+    spend = await account_store.spend_refresh("h1", successor, NOW + 10)
+
+    assert spend.outcome is Spent.FRESH
+    stored = await account_store.find_refresh("h2")
+    assert stored is not None
+    assert (stored.session_ends_at, stored.expires_at) == (NOW + 2 * HOUR, NOW + 2 * HOUR)
+    assert (await account_store.spend_refresh("h2", refresh("h3"), NOW + 2 * HOUR)).outcome is (
+        Spent.INVALID
+    )
