@@ -16,9 +16,10 @@ import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.errors import LanyardError
 from shared.files import PRIVATE_FILE, private_dir
@@ -43,6 +44,7 @@ class KeyEncryptionKey:
         if len(secret) != 32:
             raise KeyVaultError("the key-encryption key must be 32 bytes")
         self._aead = AESGCM(secret)
+        self._secret = secret
         self.id = hashlib.sha256(b"lanyard-kek:" + secret).hexdigest()[:16]
 
     def __repr__(self) -> str:
@@ -72,6 +74,12 @@ class KeyEncryptionKey:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii") + "\n")
         return True
+
+    def derive(self, purpose: str) -> bytes:
+        """A 256-bit key for `purpose` (HKDF-SHA256), independent of the KEK and of every
+        other purpose's key: every replica derives the same one, and none reveals the KEK."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._secret)
 
     def wrap(self, kid: str, key: rsa.RSAPrivateKey) -> bytes:
         """`key` as stored: a random nonce, then the sealed PKCS#8 DER bound to `kid`."""
