@@ -61,6 +61,10 @@ class HashQueue:
         self._order = itertools.count()
         self._threads = anyio.CapacityLimiter(workers)
 
+    def running(self) -> int:
+        """How many workers are taken."""
+        return self.workers - self._free
+
     def waiting(self, priority: Priority | None = None) -> int:
         """How many wait (of `priority`, or of any)."""
         return sum(1 for w in self._waiting if priority is None or w.priority == priority)
