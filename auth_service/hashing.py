@@ -1,8 +1,9 @@
 """The password-hashing queue: a bounded number of argon2 hashes at once, logins first.
 
 Every hash is CPU and 19 MiB for tens of milliseconds, so only `workers` run at a time and
-the rest wait their turn. A waiting login goes before every waiting registration, so a flood
-of registrations delays a login by at most the hashes already running. The wait list is
+the rest wait their turn. A waiting login goes before every waiting registration, and with
+two workers or more, one is kept for logins (registrations use the others), so a flood of
+registrations never makes a login wait for a worker at all. The wait list is
 bounded: a registration finds it full when `limit` hashes wait, a login only when `limit`
 logins wait (registrations never crowd a login out). Full means `HashingBusy` (503 with
 `Retry-After`) at once, instead of a queue that grows with the flood.
@@ -44,7 +45,7 @@ class HashingBusy(Unavailable):
 
 @dataclass(order=True)
 class _Waiter:
-    priority: int
+    priority: Priority
     order: int
     event: anyio.Event = field(compare=False, default_factory=anyio.Event)
     granted: bool = field(compare=False, default=False)
@@ -56,14 +57,18 @@ class HashQueue:
     def __init__(self, *, workers: int = 4, limit: int = 64) -> None:
         self.workers = workers
         self.limit = limit
-        self._free = workers
+        # Registrations may hold all workers but one (when there are two or more).
+        self.register_workers = max(1, workers - 1)
+        self._running = {Priority.LOGIN: 0, Priority.REGISTER: 0}
         self._waiting: list[_Waiter] = []
         self._order = itertools.count()
         self._threads = anyio.CapacityLimiter(workers)
 
-    def running(self) -> int:
-        """How many workers are taken."""
-        return self.workers - self._free
+    def running(self, priority: Priority | None = None) -> int:
+        """How many workers are taken (by `priority`, or by any)."""
+        if priority is not None:
+            return self._running[priority]
+        return sum(self._running.values())
 
     def waiting(self, priority: Priority | None = None) -> int:
         """How many wait (of `priority`, or of any)."""
@@ -76,11 +81,16 @@ class HashQueue:
         try:
             return await anyio.to_thread.run_sync(work, *args, limiter=self._threads)
         finally:
-            self._release()
+            self._release(priority)
+
+    def _may_start(self, priority: Priority) -> bool:
+        if self.running() >= self.workers:
+            return False
+        return priority is Priority.LOGIN or self._running[priority] < self.register_workers
 
     async def _acquire(self, priority: Priority) -> None:
-        if self._free > 0:
-            self._free -= 1
+        if self._may_start(priority) and not any(w.priority <= priority for w in self._waiting):
+            self._running[priority] += 1
             return
         ahead = sum(1 for w in self._waiting if w.priority <= priority)
         if ahead >= self.limit:
@@ -92,16 +102,18 @@ class HashQueue:
         except BaseException:
             # Cancelled (the client went away): leave the line, or pass on the turn it got.
             if waiter.granted:
-                self._release()
+                self._release(priority)
             else:
                 self._waiting.remove(waiter)
                 heapq.heapify(self._waiting)
             raise
 
-    def _release(self) -> None:
-        if self._waiting:
+    def _release(self, priority: Priority) -> None:
+        self._running[priority] -= 1
+        # The most urgent waiter first; if it may not start (a registration while the
+        # others hold their share), nobody behind it may either: they are registrations.
+        while self._waiting and self._may_start(self._waiting[0].priority):
             waiter = heapq.heappop(self._waiting)
+            self._running[waiter.priority] += 1
             waiter.granted = True
             waiter.event.set()
-        else:
-            self._free += 1

@@ -97,3 +97,22 @@ async def test_a_caller_that_goes_away_leaves_the_line_and_frees_no_extra_worker
     assert await queue.run(Priority.LOGIN, gate.work, "after") == "after"
     assert gate.done == ["busy", "after"]
     assert queue.waiting() == 0
+
+
+async def test_registrations_leave_one_worker_for_logins() -> None:
+    """With two workers and registrations waiting, only one registration runs at a time: a
+    login starts at once on the worker kept for logins, and finishes while they wait."""
+    queue, gate = HashQueue(workers=2, limit=10), Gate()
+    registrations = [
+        asyncio.create_task(queue.run(Priority.REGISTER, gate.work, f"register-{i}"))
+        for i in range(3)
+    ]
+    await waiting(queue, 2)
+    assert queue.running(Priority.REGISTER) == 1
+    fast = Gate()
+    fast.opened.set()
+    assert await queue.run(Priority.LOGIN, fast.work, "login") == "login"
+    assert queue.running(Priority.REGISTER) == 1
+    gate.opened.set()
+    await asyncio.gather(*registrations)
+    assert queue.running() == 0
