@@ -22,8 +22,8 @@ def upgrade() -> None:
     op.execute(
         sa.text(
             "UPDATE refresh_tokens SET session_ends_at = "
-            "(SELECT MIN(first.issued_at) FROM refresh_tokens AS first "
-            "WHERE first.family_id = refresh_tokens.family_id) + :max_age"
+            "(SELECT MIN(chain.issued_at) FROM refresh_tokens AS chain "
+            "WHERE chain.family_id = refresh_tokens.family_id) + :max_age"
         ).bindparams(max_age=_DEFAULT_MAX_AGE)
     )
 
