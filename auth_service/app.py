@@ -16,6 +16,7 @@ from auth_service.accounts import AccountStore
 from auth_service.accounts.sql import SQLAccountStore
 from auth_service.booth import Booth
 from auth_service.clients import ClientRegistry
+from auth_service.devices import DEVICE_KEY_PURPOSE, DeviceTokens
 from auth_service.keys import KeyEncryptionKey, KeyKeeper, KeyRing, KeyStore
 from auth_service.keys.files import legacy_keys
 from auth_service.keys.sql import SQLKeyStore
@@ -104,11 +105,8 @@ def create_app(
             stores = await _stores(
                 settings, stack, store, key_store, revocation_store, throttle_store
             )
-            ring = KeyRing(
-                stores.keys,
-                KeyEncryptionKey.read(settings.key_encryption_key_file),
-                settings.key_lifecycle,
-            )
+            kek = KeyEncryptionKey.read(settings.key_encryption_key_file)
+            ring = KeyRing(stores.keys, kek, settings.key_lifecycle)
             keeper = KeyKeeper(
                 ring, interval=settings.key_rotation_interval, bits=settings.key_bits, clock=clock
             )
@@ -130,7 +128,10 @@ def create_app(
             booth = Booth(
                 settings,
                 store=stores.accounts,
-                passwords=passwords or Passwords(concurrency=settings.hash_concurrency),
+                passwords=passwords
+                or Passwords(
+                    concurrency=settings.hash_concurrency, queue_limit=settings.hash_queue
+                ),
                 throttle=LoginThrottle(
                     stores.throttle,
                     user_limit=settings.throttle_user_failures,
@@ -141,6 +142,8 @@ def create_app(
                 keys=ring,
                 revoker=revoker,
                 clock=clock,
+                # Every replica derives the same MAC key from the KEK they share.
+                devices=DeviceTokens(kek.derive(DEVICE_KEY_PURPOSE), clock=clock),
                 on_login=metrics.logins,
                 on_reuse=metrics.refresh_reuse.inc,
             )

@@ -1,7 +1,9 @@
 """The booth's rules: register, log in, refresh and log out. No HTTP here.
 
-Every rule of the booth lives in `Booth`: who may register, how a login is throttled, what
-a token says, and what a refresh token presented twice means (theft: its chain is revoked).
+Every rule of the booth lives in `Booth`: who may register (and how often from one
+address), how a login is throttled (by name and address, or for a known device by that
+device alone), what a token says, how long a session may last (`SESSION_MAX_AGE`), and what
+a refresh token presented twice means (theft: its chain is revoked).
 Stores only keep and report; they decide nothing. Each login's outcome and each reuse is
 reported (`on_login`, `on_reuse`: the app counts them) and logged, never with a password
 or a token, and with a username only when it names an account (a mistyped password in the
@@ -18,14 +20,16 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from auth_service.accounts import AccountStore, RefreshRecord, Spent, User, hash_refresh_token
+from auth_service.devices import DeviceTokens
 from auth_service.errors import InvalidCredentials, InvalidRefreshToken, Throttled, UsernameTaken
+from auth_service.hashing import Priority
 from auth_service.issuer import TokenIssuer, TokenPair, granted_scope
 from auth_service.keys import KeyRing
 from auth_service.passwords import Passwords
 from auth_service.revocations import Revoker
 from auth_service.settings import AuthSettings
-from auth_service.throttle import LoginThrottle
-from shared.errors import StoreUnavailable
+from auth_service.throttle import LoginThrottle, RegistrationLimit
+from shared.errors import Unavailable
 from shared.tokens.claims import AccessClaims
 from shared.usernames import InvalidUsername, canonical_username
 
@@ -52,10 +56,19 @@ class Booth:
         keys: KeyRing,
         revoker: Revoker,
         clock: Callable[[], float] = time.time,
+        devices: DeviceTokens | None = None,
+        registrations: RegistrationLimit | None = None,
         on_login: Callable[[str], None] = _ignore,
         on_reuse: Callable[[], None] = _ignore,
     ) -> None:
+        """`devices` defaults to a key of this process only (replicas pass one derived from
+        the shared KEK); `registrations` to `REGISTER_PER_ADDRESS` an hour, counted in the
+        throttle's store."""
         self.settings = settings
+        self.devices = devices or DeviceTokens.ephemeral(clock=clock)
+        self.registrations = registrations or RegistrationLimit(
+            throttle.store, limit=settings.register_per_address
+        )
         self.on_login = on_login
         self.on_reuse = on_reuse
         self.store = store
@@ -66,12 +79,16 @@ class Booth:
         self.clock = clock
         self.issuer = TokenIssuer(settings, keys, clock=clock)
 
-    async def register(self, raw_username: str, password: str) -> str:
-        """Create an account; the canonical username. `UsernameTaken` if it exists."""
+    async def register(self, raw_username: str, password: str, address: str | None = None) -> str:
+        """Create an account; the canonical username. `UsernameTaken` if it exists;
+        `TooManyRegistrations` when `address` (the caller's, when one is known) has used its
+        allowance; `HashingBusy` when the hashing queue is full."""
         username = canonical_username(raw_username)
         if username in self.settings.reserved_usernames:
             raise UsernameTaken()
-        password_hash = await self.passwords.hash(password)
+        if address is not None:
+            await self.registrations.attempt(address, self.clock())
+        password_hash = await self.passwords.hash(password, priority=Priority.REGISTER)
         user = User(
             username=username,
             password_hash=password_hash,
@@ -90,20 +107,25 @@ class Booth:
         *,
         scope: str | None = None,
         client_id: str | None = None,
+        device_token: str | None = None,
     ) -> TokenPair:
-        """A token pair for the right password; throttled by failures (see `LoginThrottle`).
-        `scope` narrows what the tokens may do (never widens it); `client_id` is the client
-        they are issued to (the browser app unless a confidential client asks). The outcome
-        goes to `on_login`: success, bad_credentials, throttled or unavailable."""
+        """A token pair and a device token for the right password; throttled by failures
+        (see `LoginThrottle`), for a known device (`device_token` valid for this username)
+        by that device's failures only. `scope` narrows what the tokens may do (never
+        widens it); `client_id` is the client they are issued to (the browser app unless a
+        confidential client asks). The outcome goes to `on_login`: success,
+        bad_credentials, throttled or unavailable."""
         try:
-            pair, username = await self._login(raw_username, password, address, scope, client_id)
+            pair, username = await self._login(
+                raw_username, password, address, scope, client_id, device_token
+            )
         except InvalidCredentials as exc:
             self._login_outcome("bad_credentials", exc.username, address, logging.WARNING)
             raise
         except Throttled:
             self._login_outcome("throttled", None, address, logging.WARNING)
             raise
-        except StoreUnavailable:
+        except Unavailable:
             self._login_outcome("unavailable", None, address, logging.ERROR)
             raise
         self._login_outcome("success", username, address, logging.INFO)
@@ -123,32 +145,37 @@ class Booth:
         address: str,
         scope: str | None,
         client_id: str | None,
+        device_token: str | None,
     ) -> tuple[TokenPair, str]:
         try:
             username = canonical_username(raw_username)
         except InvalidUsername:
             username = ""  # can exist nowhere; still costs a hash and counts for the address
+        device = self.devices.device_of(device_token, username)
         # Counted as a failure at once: concurrent guesses cannot all pass the check.
-        await self.throttle.attempt(username, address, self.clock())
+        await self.throttle.attempt(username, address, self.clock(), device=device)
         try:
             user = await self.store.get_user(username) if username else None
-        except StoreUnavailable:
-            # The store failed, not the password: an outage must not lock anyone out.
-            await self.throttle.forgive(username, address)
+            ok = await self.passwords.verify(user.password_hash if user else None, password)
+        except Unavailable:
+            # The store or the hashing queue failed, not the password: an outage or a
+            # flood must not lock anyone out.
+            await self.throttle.forgive(username, address, device=device)
             raise
-        ok = await self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None:
             raise InvalidCredentials(user.username if user else None)
-        await self.throttle.succeeded(username, address)
+        await self.throttle.succeeded(username, address, device=device)
         granted = granted_scope(scope, user.scopes)
         if self.passwords.needs_rehash(user.password_hash):
-            await self.store.set_password_hash(username, await self.passwords.hash(password))
+            rehashed = await self.passwords.hash(password, priority=Priority.LOGIN)
+            await self.store.set_password_hash(username, rehashed)
         refresh_token, record = self._new_refresh(username, family_id=uuid.uuid4().hex)
         if granted != user.scopes:
             record = replace(record, scope=granted)
         await self.store.add_refresh(record)
         pair = await self.issuer.issue(user, refresh_token, record.family_id, granted, client_id)
-        return pair, username
+        # The device keeps its id (and so its own count); an unknown one gets a new id.
+        return replace(pair, device_token=self.devices.issue(username, device)), username
 
     async def refresh(
         self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
@@ -228,13 +255,18 @@ class Booth:
             await self.revoker.session(family)
 
     def _new_refresh(self, username: str, *, family_id: str) -> tuple[str, RefreshRecord]:
+        """A new refresh token and its record. A login's starts a session that ends
+        `session_max_age` from now; a refresh's successor inherits its chain's end (the
+        store caps its expiry there), so refreshing never extends a session."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        ends = now + self.settings.session_max_age
         record = RefreshRecord(
             token_hash=hash_refresh_token(token),
             family_id=family_id,
             username=username,
             issued_at=now,
-            expires_at=now + self.settings.refresh_token_ttl,
+            expires_at=min(now + self.settings.refresh_token_ttl, ends),
+            session_ends_at=ends,
         )
         return token, record

@@ -10,6 +10,7 @@ __all__ = [
     "InvalidScope",
     "PasswordPolicyError",
     "Throttled",
+    "TooManyRegistrations",
     "UsernameTaken",
 ]
 
@@ -45,6 +46,13 @@ class Throttled(LanyardError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class TooManyRegistrations(Throttled):
+    """This client address has used its registrations for now (`REGISTER_PER_ADDRESS` an
+    hour); `retry_after` in seconds."""
+
+    detail = "too many registrations from this address; try again later"
 
 
 class UsernameTaken(Conflict):

@@ -30,6 +30,8 @@ class TokenPair:
     expires_in: int
     refresh_token: str
     scope: str
+    device_token: str | None = None
+    """After a password login: the device token that makes this client a known device."""
 
 
 def granted_scope(requested: str | None, allowed: str) -> str:

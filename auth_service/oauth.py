@@ -162,7 +162,12 @@ async def token(request: Request) -> Response:
         if grant == "password":
             username, password = _required(form, "username", "password")
             pair = await booth.login(
-                username, password, client_address(request), scope=scope, client_id=client.client_id
+                username,
+                password,
+                client_address(request),
+                scope=scope,
+                client_id=client.client_id,
+                device_token=form.get("device_token"),
             )
         elif grant == "refresh_token":
             [refresh] = _required(form, "refresh_token")

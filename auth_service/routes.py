@@ -18,19 +18,26 @@ from shared.web.problems import problem_response
 __all__ = ["routes"]
 
 _CREDENTIALS = {"username": str, "password": str}
+_DEVICE = {"device_token": str}
 _REFRESH = {"refresh_token": str}
 
 
 async def register(request: Request) -> Response:
     body = await read_json_object(request, _CREDENTIALS)
-    username = await app_state(request).booth.register(body["username"], body["password"])
+    booth = app_state(request).booth
+    username = await booth.register(body["username"], body["password"], client_address(request))
     return JSONResponse({"username": username}, status_code=201)
 
 
 async def login(request: Request) -> Response:
-    body = await read_json_object(request, _CREDENTIALS)
+    body = await read_json_object(request, _CREDENTIALS, optional=_DEVICE)
     booth = app_state(request).booth
-    pair = await booth.login(body["username"], body["password"], client_address(request))
+    pair = await booth.login(
+        body["username"],
+        body["password"],
+        client_address(request),
+        device_token=body.get("device_token"),
+    )
     return token_response(pair)
 
 

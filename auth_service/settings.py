@@ -50,6 +50,7 @@ class AuthSettings:
     database_url: str = field(default="sqlite+aiosqlite:///data/auth.db", repr=False)
     access_token_ttl: int = 900
     refresh_token_ttl: int = 14 * 24 * 3600
+    session_max_age: int = 30 * 24 * 3600
     jwks_max_age: int = 300
     default_scopes: tuple[str, ...] = ("cats:read", "cats:write")
     throttle_user_failures: int = 5
@@ -59,6 +60,8 @@ class AuthSettings:
     trusted_proxies: tuple[Network, ...] = ()
     cors_origins: tuple[str, ...] = DEFAULT_ORIGINS
     hash_concurrency: int = 4
+    hash_queue: int = 64
+    register_per_address: int = 20
     redis_url: str | None = field(default=None, repr=False)
     served_by: str | None = None
     metrics_port: int = METRICS_PORT
@@ -112,6 +115,7 @@ class AuthSettings:
             ),
             access_token_ttl=env_int(env, "ACCESS_TOKEN_TTL", 900, minimum=60, maximum=3600),
             refresh_token_ttl=env_int(env, "REFRESH_TOKEN_TTL", 14 * 24 * 3600, minimum=300),
+            session_max_age=env_int(env, "SESSION_MAX_AGE", 30 * 24 * 3600, minimum=300),
             jwks_max_age=env_int(env, "JWKS_MAX_AGE", 300, minimum=0, maximum=86400),
             default_scopes=env_list(env, "DEFAULT_SCOPES", ("cats:read", "cats:write")),
             throttle_user_failures=env_int(env, "THROTTLE_USER_FAILURES", 5, minimum=1),
@@ -121,6 +125,8 @@ class AuthSettings:
             trusted_proxies=env_networks(env, "TRUSTED_PROXIES"),
             cors_origins=env_list(env, "CORS_ORIGINS", DEFAULT_ORIGINS),
             hash_concurrency=env_int(env, "HASH_CONCURRENCY", 4, minimum=1, maximum=64),
+            hash_queue=env_int(env, "HASH_QUEUE", 64, minimum=1, maximum=100_000),
+            register_per_address=env_int(env, "REGISTER_PER_ADDRESS", 20, minimum=1),
             redis_url=env_store_url(env, "REDIS_URL", "REDIS_PASSWORD_FILE") or None,
             served_by=socket.gethostname() if env_bool(env, "SERVED_BY_HEADER", False) else None,
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),

@@ -34,7 +34,8 @@ PROBLEMS: Problems = {
 
 def token_response(pair: TokenPair, *, oauth: bool = False) -> Response:
     """The OAuth 2.0 token response (RFC 6749 5.1), never cached; `/token` also says the
-    granted `scope` (the contract's JSON `/login` answer stays as it was)."""
+    granted `scope` (the contract's JSON `/login` answer stays as it was); a password
+    login's answer carries its `device_token`."""
     body: dict[str, object] = {
         "access_token": pair.access_token,
         "token_type": "Bearer",
@@ -43,6 +44,8 @@ def token_response(pair: TokenPair, *, oauth: bool = False) -> Response:
     }
     if oauth:
         body["scope"] = pair.scope
+    if pair.device_token is not None:
+        body["device_token"] = pair.device_token
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

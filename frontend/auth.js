@@ -2,13 +2,16 @@
 //
 // The access token lives in localStorage (the contract asks for it there); the refresh
 // token lives in sessionStorage: it outlives a reload of this tab but not the tab, and is
-// never shared with other tabs. docs/frontend.md explains the choice.
+// never shared with other tabs. Device tokens (one per user who logged in here) live in
+// localStorage and outlive logout: they make this browser a known device, which attacks
+// on the user's name cannot lock out. docs/frontend.md explains the choices.
 
 import { config } from "./config.js";
 import { ApiError, SessionEnded, postJson } from "./http.js";
 
 const ACCESS = "lanyard.access_token";
 const REFRESH = "lanyard.refresh_token";
+const DEVICES = "lanyard.device_tokens";
 const PREFIX = "lanyard.";
 // Renew this long before the access token's `exp`, so no request leaves with a dying token.
 const EARLY_SECONDS = 30;
@@ -49,6 +52,28 @@ export const currentUser = () => {
 
 export const signedIn = () => accessToken() !== null;
 
+/** The device tokens kept here, by canonical username. */
+function deviceTokens() {
+  try {
+    const stored = JSON.parse(localStorage.getItem(DEVICES) ?? "{}");
+    return stored && typeof stored === "object" && !Array.isArray(stored) ? stored : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The device token for `username` as typed (the booth folds case; so does this lookup). */
+function deviceTokenFor(username) {
+  const token = deviceTokens()[username.normalize("NFKC").toLowerCase()];
+  return typeof token === "string" ? token : undefined;
+}
+
+function keepDeviceToken(token) {
+  const sub = claims(token.access_token ?? "")?.sub;
+  if (typeof token.device_token !== "string" || typeof sub !== "string") return;
+  localStorage.setItem(DEVICES, JSON.stringify({ ...deviceTokens(), [sub]: token.device_token }));
+}
+
 function keep(pair) {
   if (typeof pair?.access_token !== "string" || typeof pair?.refresh_token !== "string") {
     const problem = { detail: "the auth service sent an unexpected answer" };
@@ -58,9 +83,10 @@ function keep(pair) {
   sessionStorage.setItem(REFRESH, pair.refresh_token);
 }
 
+/** Forget the session's keys; device tokens stay (logout ends a session, not the device). */
 function forget(storage) {
   for (const key of Object.keys(storage)) {
-    if (key.startsWith(PREFIX)) storage.removeItem(key);
+    if (key.startsWith(PREFIX) && key !== DEVICES) storage.removeItem(key);
   }
 }
 
@@ -88,12 +114,18 @@ export async function register(username, password) {
   return (await response.json()).username;
 }
 
-/** POST /login; keeps the tokens. */
+/** POST /login, as a known device when this browser has the user's device token; keeps
+ * the tokens and the (renewed) device token. */
 export async function login(username, password) {
-  const response = await postJson(`${config.authUrl}/login`, { username, password });
+  const body = { username, password };
+  const device = deviceTokenFor(username);
+  if (device !== undefined) body.device_token = device;
+  const response = await postJson(`${config.authUrl}/login`, body);
   if (!response.ok) throw await ApiError.from(response);
   controller = new AbortController();
-  keep(await response.json());
+  const pair = await response.json();
+  keep(pair);
+  keepDeviceToken(pair);
 }
 
 async function renew(signal) {

@@ -21,9 +21,10 @@ function explain(error, action) {
       return `Please check what you typed: ${error.detail.replace(/\.$/, "")}.`;
     case 429: {
       const seconds = error.retryAfter;
+      const what = action === "log in" ? "failed attempts" : "new accounts from this address";
       return seconds === null
-        ? "Too many failed attempts. Please wait a while, then try again."
-        : `Too many failed attempts. Please try again in ${wait(seconds)}.`;
+        ? `Too many ${what}. Please wait a while, then try again.`
+        : `Too many ${what}. Please try again in ${wait(seconds)}.`;
     }
     default:
       return error.status >= 500

@@ -12,6 +12,8 @@ export GATEWAY_PORT=${UPGRADE_GATEWAY_PORT:-${GATEWAY_PORT:-8080}}
 export PUBLIC_URL=http://127.0.0.1:$GATEWAY_PORT
 export CORS_ORIGINS=$PUBLIC_URL
 export LANYARD_GATEWAY=$PUBLIC_URL
+# Every test user is registered from this one address.
+export REGISTER_PER_ADDRESS=${REGISTER_PER_ADDRESS:-100000}
 PYTHON=${PYTHON:-.venv/bin/python}
 
 teardown() {

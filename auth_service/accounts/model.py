@@ -29,6 +29,9 @@ class RefreshRecord:
     expires_at: float
     scope: str | None = None
     """The chain's granted scope, when narrower than the user's (RFC 6749 3.3)."""
+    session_ends_at: float | None = None
+    """When the chain ends whatever its refreshes (`SESSION_MAX_AGE` after its first
+    login): no token of the chain lives past it."""
 
 
 class Spent(Enum):

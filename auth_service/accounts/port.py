@@ -27,7 +27,8 @@ class AccountStore(Protocol):
 
     async def spend_refresh(self, token_hash: str, successor: RefreshRecord, now: float) -> Spend:
         """Atomically: if `token_hash` is unspent, live and unrevoked, mark it spent and store
-        `successor` in its chain (its family and username taken from the spent one).
+        `successor` in its chain (its family, username, scope and session end taken from the
+        spent one; its expiry no later than that session end).
         Says what it found; changes nothing unless the token was `FRESH`."""
         ...
 

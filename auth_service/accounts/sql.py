@@ -53,6 +53,7 @@ refresh_tokens = Table(
     Column("spent_at", Float, nullable=True),
     Column("revoked_at", Float, nullable=True),
     Column("scope", String(255), nullable=True),
+    Column("session_ends_at", Float, nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
 )
 
@@ -121,6 +122,7 @@ class SQLAccountStore:
             rt.c.issued_at,
             rt.c.expires_at,
             rt.c.scope,
+            rt.c.session_ends_at,
         ).where(rt.c.token_hash == token_hash)
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
@@ -140,12 +142,18 @@ class SQLAccountStore:
                         rt.c.expires_at > now,
                     )
                     .values(spent_at=now)
-                    .returning(rt.c.family_id, rt.c.username, rt.c.scope)
+                    .returning(rt.c.family_id, rt.c.username, rt.c.scope, rt.c.session_ends_at)
                 )
             ).first()
             if spent is not None:
                 values = _record_values(successor)
-                values.update(family_id=spent.family_id, username=spent.username, scope=spent.scope)
+                values.update(
+                    family_id=spent.family_id,
+                    username=spent.username,
+                    scope=spent.scope,
+                    session_ends_at=spent.session_ends_at,
+                    expires_at=_capped(successor.expires_at, spent.session_ends_at),
+                )
                 await conn.execute(insert(rt).values(**values))
                 return Spend(Spent.FRESH, str(spent.family_id), str(spent.username), spent.scope)
             previous = (
@@ -200,4 +208,10 @@ def _record_values(record: RefreshRecord) -> dict[str, object]:
         "issued_at": record.issued_at,
         "expires_at": record.expires_at,
         "scope": record.scope,
+        "session_ends_at": record.session_ends_at,
     }
+
+
+def _capped(expires_at: float, session_ends_at: float | None) -> float:
+    """A successor's expiry: never past its chain's session end."""
+    return expires_at if session_ends_at is None else min(expires_at, session_ends_at)

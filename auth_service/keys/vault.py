@@ -16,11 +16,13 @@ import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.errors import LanyardError
+from shared.files import PRIVATE_FILE, private_dir
 
 __all__ = ["KeyEncryptionKey", "KeyVaultError", "new_private_key"]
 
@@ -42,6 +44,7 @@ class KeyEncryptionKey:
         if len(secret) != 32:
             raise KeyVaultError("the key-encryption key must be 32 bytes")
         self._aead = AESGCM(secret)
+        self._secret = secret
         self.id = hashlib.sha256(b"lanyard-kek:" + secret).hexdigest()[:16]
 
     def __repr__(self) -> str:
@@ -63,14 +66,20 @@ class KeyEncryptionKey:
     def create(path: Path) -> bool:
         """Write a new random KEK to `path` (mode 0600, folder 0700) unless one is there;
         True if one was written."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent, narrow=True)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii") + "\n")
         return True
+
+    def derive(self, purpose: str) -> bytes:
+        """A 256-bit key for `purpose` (HKDF-SHA256), independent of the KEK and of every
+        other purpose's key: every replica derives the same one, and none reveals the KEK."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._secret)
 
     def wrap(self, kid: str, key: rsa.RSAPrivateKey) -> bytes:
         """`key` as stored: a random nonce, then the sealed PKCS#8 DER bound to `kid`."""

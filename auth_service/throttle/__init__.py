@@ -1,4 +1,5 @@
-"""Login throttling: the policy (`LoginThrottle`), its port and the in-memory store.
+"""Login throttling (`LoginThrottle`), the registration limit (`RegistrationLimit`), their
+store's port and the in-memory store.
 
 The Redis store is `auth_service.throttle.redis` (imported where stores are wired).
 """
@@ -6,5 +7,6 @@ The Redis store is `auth_service.throttle.redis` (imported where stores are wire
 from auth_service.throttle.memory import MemoryThrottleStore
 from auth_service.throttle.policy import LoginThrottle
 from auth_service.throttle.port import ThrottleStore
+from auth_service.throttle.registrations import RegistrationLimit
 
-__all__ = ["LoginThrottle", "MemoryThrottleStore", "ThrottleStore"]
+__all__ = ["LoginThrottle", "MemoryThrottleStore", "RegistrationLimit", "ThrottleStore"]

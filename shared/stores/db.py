@@ -13,6 +13,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shared.files import private_file
+
 __all__ = ["create_engine", "create_redis", "ping"]
 
 
@@ -27,12 +29,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine for `url`; for a SQLite file, its folder is created and WAL switched on."""
+    """An async engine for `url`; for a SQLite file, the file is made 0600 in a 0700 folder
+    (SQLite gives its -wal and -shm files the database's mode) and WAL switched on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database))
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.files import private_file
+
 __all__ = ["migrate"]
 
 
@@ -34,7 +36,7 @@ def _config(script_location: Path, version_table: str, connection: Connection) -
 
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

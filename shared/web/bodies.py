@@ -121,13 +121,20 @@ def _encodable(value: object) -> bool:
 
 
 async def read_json_object(
-    request: Request, fields: Mapping[str, type], *, limit: int = JSON_LIMIT
+    request: Request,
+    fields: Mapping[str, type],
+    *,
+    optional: Mapping[str, type] | None = None,
+    limit: int = JSON_LIMIT,
 ) -> dict[str, Any]:
-    """Read a JSON object whose members are exactly `fields` (name -> type).
+    """Read a JSON object whose members are exactly `fields` (name -> type), plus any of
+    `optional` (absent ones are left out of the result).
 
     Not JSON or not UTF-8 -> 400; JSON of the wrong shape, a missing or unknown member,
-    or a member of the wrong type -> 422. Nothing unknown is ever passed on.
+    or a member of the wrong type -> 422, with a message in JSON's words (never a Python
+    type name). Nothing unknown is ever passed on.
     """
+    optional = optional or {}
     if not _is_json_media_type(request.headers.get("content-type", "")):
         raise UnsupportedMediaType("the body must be application/json (UTF-8)")
     raw = await read_body(request, limit)
@@ -147,12 +154,30 @@ async def read_json_object(
     if not _encodable(value):
         # A JSON escape like "\ud800" decodes to a lone surrogate: not text in any encoding.
         raise MalformedBody("the body holds a lone surrogate escape, which is not valid text")
-    if set(value) - set(fields):
+    allowed = {**fields, **optional}
+    if set(value) - set(allowed):
         # Named members only: unknown ones are refused, never stored or echoed.
-        raise InvalidInput(f"the only members allowed are: {', '.join(fields)}")
-    for name, kind in fields.items():
+        raise InvalidInput(f"the only members allowed are: {', '.join(allowed)}")
+    for name, kind in allowed.items():
         if name not in value:
-            raise InvalidInput(f"missing member: {name}")
+            if name in fields:
+                raise InvalidInput(f"missing member: {name}")
+            continue
         if not isinstance(value[name], kind) or isinstance(value[name], bool) != (kind is bool):
-            raise InvalidInput(f"member {name} must be {_JSON_KINDS.get(kind, 'a value')}")
+            raise InvalidInput(
+                f"{name} must be {_json_kind(kind)}, not {_json_kind_of(value[name])}"
+            )
     return value
+
+
+def _json_kind(kind: type) -> str:
+    return _JSON_KINDS.get(kind, "a valid value")
+
+
+def _json_kind_of(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return _JSON_KINDS.get(type(value), "another kind of value")

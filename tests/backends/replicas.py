@@ -80,7 +80,8 @@ class Fleet:
         The first takes the issuer's port; all sign with the one key in `keys`.
         """
         port = self.issuer_port if not self._named("auth") else free_port()
-        env = {"KEYS_DIR": str(self.keys)}
+        # The scale-out tests register a hundred users from 127.0.0.1.
+        env = {"KEYS_DIR": str(self.keys), "REGISTER_PER_ADDRESS": "100000"}
         if database_url:
             env["DATABASE_URL"] = database_url
         if redis_url:

@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
 
 from auth_service.accounts import AccountStore, RefreshRecord, Spend, Spent, User
-from auth_service.accounts.sql import SQLAccountStore
+from auth_service.accounts.sql import MIGRATIONS, SQLAccountStore
 from auth_service.errors import UsernameTaken
 from shared.stores.db import create_engine
 from tests.backends.outage import (
@@ -241,6 +244,43 @@ async def test_two_concurrent_migrations_of_a_fresh_database_both_succeed(
         await second.close()
 
 
+async def test_chains_from_before_session_ends_end_30_days_after_their_first_token(
+    account_url: str,
+) -> None:
+    """Migrating a database at revision 0004 gives every existing chain a session end 30
+    days after its first token, so old chains cannot be refreshed forever either."""
+    engine = create_engine(account_url)
+    try:
+
+        def to_0004(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            config.attributes["version_table"] = "alembic_version_auth"
+            command.upgrade(config, "0004")
+
+        async with engine.begin() as conn:
+            await conn.run_sync(to_0004)
+            await conn.execute(
+                text(
+                    "INSERT INTO refresh_tokens (token_hash, family_id, username, issued_at,"
+                    " expires_at) VALUES ('a', 'f', 'u', 100, 200), ('b', 'f', 'u', 150, 300),"
+                    " ('c', 'g', 'u', 500, 600)"
+                )
+            )
+        store = SQLAccountStore(engine)
+        await store.migrate()
+        ends = {h: (await store.find_refresh(h)) for h in ("a", "b", "c")}
+        month = 30 * 86400
+        assert {h: r.session_ends_at for h, r in ends.items() if r} == {
+            "a": 100 + month,
+            "b": 100 + month,
+            "c": 500 + month,
+        }
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.services
 async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers() -> None:
     """With PostgreSQL down every call raises `StoreUnavailable`; once back, the store works."""
@@ -273,3 +313,24 @@ async def test_postgres_outage_raises_store_unavailable_then_the_store_recovers(
             assert await store.ready() is True
         finally:
             await store.close()
+
+
+async def test_a_successor_inherits_its_chains_session_end_and_never_outlives_it(
+    account_store: AccountStore,
+) -> None:
+    """A refresh's successor keeps the chain's session end, and its expiry is capped there
+    however long a lifetime it was given."""
+    await account_store.create_user(user())
+    first = RefreshRecord("h1", "family-a", "alice", NOW, NOW + HOUR, None, NOW + 2 * HOUR)
+    await account_store.add_refresh(first)
+    successor = RefreshRecord("h2", "", "", NOW + 10, NOW + 10 * HOUR)
+
+    spend = await account_store.spend_refresh("h1", successor, NOW + 10)
+
+    assert spend.outcome is Spent.FRESH
+    stored = await account_store.find_refresh("h2")
+    assert stored is not None
+    assert (stored.session_ends_at, stored.expires_at) == (NOW + 2 * HOUR, NOW + 2 * HOUR)
+    assert (await account_store.spend_refresh("h2", refresh("h3"), NOW + 2 * HOUR)).outcome is (
+        Spent.INVALID
+    )

@@ -74,6 +74,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         workdir,
         ports=(auth_port, vending_port),
         common_env={"CORS_ORIGINS": origin},
+        # Every test signs a new user up from 127.0.0.1.
+        auth_env={"REGISTER_PER_ADDRESS": "100000"},
         vending_env={"QUOTA_FREE": str(QUOTA), "CATALOGUE_SIZE": "100"},
     ) as pair:
         frontend = start_service(

@@ -19,6 +19,8 @@ from tests.browser.app import (
 )
 from tests.browser.conftest import QUOTA, Site
 
+DEVICES_KEY = "lanyard.device_tokens"
+
 SPOIL = """([key, how]) => {
   const [header, payload, signature] = localStorage.getItem(key).split(".");
   if (how === "bad-signature") {
@@ -106,7 +108,8 @@ def test_keyboard_alone_logs_in_and_focus_lands_on_the_gallery(page: Page, site:
 def test_logout_empties_storage_and_no_later_request_carries_a_token(
     page: Page, site: Site
 ) -> None:
-    """Logout forgets both tokens, revokes the refresh chain, and nothing sends a token after."""
+    """Logout forgets both tokens (the device token alone stays), revokes the refresh chain,
+    and nothing sends a token after."""
     sign_up(page, new_username())
     get_cats(page, 3)
     wait_for_images(page)
@@ -120,7 +123,7 @@ def test_logout_empties_storage_and_no_later_request_carries_a_token(
     expect(page.locator("#login-message")).to_have_text(
         "You have logged out: this session's tokens stop working everywhere within seconds."
     )
-    assert page.evaluate("() => localStorage.length") == 0
+    assert page.evaluate("() => Object.keys(localStorage)") == [DEVICES_KEY]
     assert page.evaluate("() => sessionStorage.length") == 0
     sent_body = logout.value.post_data_json
     assert isinstance(sent_body, dict)
@@ -202,5 +205,28 @@ def test_when_the_refresh_fails_too_the_app_goes_back_to_login(page: Page) -> No
         "Your session has ended. Please log in again."
     )
     expect(page.locator("#login-username")).to_be_focused()
-    assert page.evaluate("() => localStorage.length") == 0
+    assert page.evaluate("() => Object.keys(localStorage)") == [DEVICES_KEY]
     expect(page.locator("#gallery > li")).to_have_count(0)
+
+
+def test_the_device_token_outlives_logout_and_makes_the_next_login_a_known_device(
+    page: Page, site: Site
+) -> None:
+    """After logout the browser still holds the user's device token and sends it with the
+    next login, which gets in while the name is locked by five wrong passwords."""
+    username = new_username()
+    sign_up(page, username)
+    log_out(page)
+    for _ in range(5):
+        wrong = {"username": username, "password": "not the password"}
+        assert httpx.post(f"{site.auth.url}/login", json=wrong).status_code == 401
+    locked = httpx.post(f"{site.auth.url}/login", json={"username": username, "password": PASSWORD})
+    assert locked.status_code == 429
+
+    with page.expect_request(f"{site.auth.url}/login") as sent:
+        log_in(page, username.upper())
+
+    expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
+    body = sent.value.post_data_json
+    assert isinstance(body, dict)
+    assert body["device_token"]

@@ -102,6 +102,7 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzStack]:
         "OAUTH_CLIENTS": "fuzz-client:fuzz-client-secret-0123456789",
         # Every request comes from 127.0.0.1: throttle usernames, as ever, but not the address.
         "THROTTLE_IP_FAILURES": "1000000000",
+        "REGISTER_PER_ADDRESS": "1000000000",
     }
     vending_env = {"CATALOGUE_SIZE": "100", "QUOTA_FREE": "1000000000"}
     with running_pair(workdir, auth_env=auth_env, vending_env=vending_env) as pair:

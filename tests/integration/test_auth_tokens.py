@@ -72,13 +72,15 @@ async def logout(client: httpx.AsyncClient, token: str) -> httpx.Response:
 async def test_login_returns_exactly_the_token_response_members(
     auth_client: httpx.AsyncClient, auth_settings: AuthSettings
 ) -> None:
-    """Login is 200 with access_token, token_type Bearer, expires_in and refresh_token only."""
+    """Login is 200 with access_token, token_type Bearer, expires_in, refresh_token and the
+    device_token (contract: login throttling) only."""
     await register(auth_client)
     r = await login(auth_client)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    members = {"access_token", "token_type", "expires_in", "refresh_token", "device_token"}
+    assert set(body) == members
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == auth_settings.access_token_ttl == 900
     assert isinstance(body["access_token"], str)

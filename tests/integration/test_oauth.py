@@ -362,7 +362,8 @@ async def test_the_json_login_still_answers_401_problem_json(oauth: httpx.AsyncC
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     ok = await oauth.post("/login", json={"username": "bruce", "password": PASSWORD})
-    assert set(ok.json()) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    members = {"access_token", "token_type", "expires_in", "refresh_token", "device_token"}
+    assert set(ok.json()) == members
 
 
 async def test_the_metadata_names_the_oauth_endpoints(oauth: httpx.AsyncClient) -> None:

@@ -69,8 +69,14 @@ class MemoryAccountStore:
         if token_hash in self.revoked or record.expires_at <= now:
             return Spend(Spent.INVALID)
         self.spent[token_hash] = now
+        ends = record.session_ends_at
         self.refresh[successor.token_hash] = replace(
-            successor, family_id=record.family_id, username=record.username, scope=record.scope
+            successor,
+            family_id=record.family_id,
+            username=record.username,
+            scope=record.scope,
+            session_ends_at=ends,
+            expires_at=successor.expires_at if ends is None else min(successor.expires_at, ends),
         )
         return Spend(Spent.FRESH, record.family_id, record.username, record.scope)
 

@@ -119,6 +119,20 @@ def test_auth_settings_from_an_empty_environment_are_the_defaults() -> None:
     assert settings.throttle_ip_failures == 50
     assert settings.throttle_window == 900
     assert settings.throttle_lockout == 900
+    assert settings.session_max_age == 30 * 86400
+    assert settings.register_per_address == 20
+    assert settings.hash_queue == 64
+
+
+def test_the_abuse_limits_are_read_from_the_environment() -> None:
+    """SESSION_MAX_AGE, REGISTER_PER_ADDRESS and HASH_QUEUE can each be changed."""
+    env = {"SESSION_MAX_AGE": "3600", "REGISTER_PER_ADDRESS": "1000", "HASH_QUEUE": "8"}
+    settings = AuthSettings.from_env(env)
+    assert (settings.session_max_age, settings.register_per_address, settings.hash_queue) == (
+        3600,
+        1000,
+        8,
+    )
 
 
 def test_vending_settings_from_an_empty_environment_are_the_defaults() -> None:
@@ -171,6 +185,9 @@ def test_settings_repr_does_not_show_the_database_url(
         (AuthSettings, "ACCESS_TOKEN_TTL", "3601"),
         (AuthSettings, "THROTTLE_USER_FAILURES", "0"),
         (AuthSettings, "HASH_CONCURRENCY", "many"),
+        (AuthSettings, "SESSION_MAX_AGE", "299"),
+        (AuthSettings, "REGISTER_PER_ADDRESS", "0"),
+        (AuthSettings, "HASH_QUEUE", "none"),
         (AuthSettings, "TRUSTED_PROXIES", "not-an-ip"),
         (VendingSettings, "LEEWAY", "301"),
         (VendingSettings, "LEEWAY", "-1"),
