@@ -3,8 +3,8 @@ only the service's own user can read them — files 0600, the folders made for t
 
 Modes are given when a file or folder is created (never widened by a umask of 0), and a
 file of ours found wider than 0600 (made by an older release) is narrowed. A folder that
-already exists is left as it is (it may be one the operator chose to share, `DATA_DIR=.`)
-unless it is one only for secrets (`narrow`: the key-encryption key's folder).
+already exists is left as it is: others may need to pass through it (`DATA_DIR=.`, or a
+volume's mount point that a root `keygen` writes the KEK into for the service's user).
 """
 
 from __future__ import annotations
@@ -19,17 +19,8 @@ PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 
 
-def private_dir(path: Path, *, narrow: bool = False) -> None:
-    """Make `path` and any missing parents, each new one mode 0700; `narrow`: also make
-    `path` 0700 if it is there already (a folder that is only for secrets, such as keys/)."""
-    if narrow and path.is_dir():
-        info = path.stat()
-        # Never a shared folder (sticky, like /tmp), one of someone else's, or the cwd.
-        shared = info.st_mode & stat.S_ISVTX or info.st_uid != os.getuid()
-        mine = not shared and path.resolve() != Path.cwd().resolve()
-        if mine and stat.S_IMODE(info.st_mode) != PRIVATE_DIR:
-            os.chmod(path, PRIVATE_DIR)
-        return
+def private_dir(path: Path) -> None:
+    """Make `path` and any missing parents, each new one mode 0700."""
     missing = []
     for folder in [path, *path.parents]:
         if folder.exists():
@@ -50,7 +41,9 @@ def private_file(path: Path) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
-        if stat.S_IMODE(path.stat().st_mode) & ~PRIVATE_FILE:
+        info = path.stat()
+        # Only a file of this user's can be narrowed (another's is its owner's business).
+        if stat.S_IMODE(info.st_mode) & ~PRIVATE_FILE and info.st_uid == os.getuid():
             os.chmod(path, PRIVATE_FILE)
         return
     os.close(fd)

@@ -66,7 +66,7 @@ class KeyEncryptionKey:
     def create(path: Path) -> bool:
         """Write a new random KEK to `path` (mode 0600, folder 0700) unless one is there;
         True if one was written."""
-        private_dir(path.parent, narrow=True)
+        private_dir(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
         except FileExistsError:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from auth_service.accounts.sql import SQLAccountStore
 from auth_service.keys import KeyEncryptionKey
-from shared.files import private_dir, private_file
+from shared.files import private_file
 from shared.stores.db import create_engine
 
 
@@ -42,13 +42,21 @@ def test_a_database_file_left_readable_by_an_older_release_is_narrowed(tmp_path:
     assert mode(database) == 0o600
 
 
-def test_the_key_encryption_key_is_0600_and_its_folder_0700(tmp_path: Path) -> None:
-    """`keys ensure` writes the KEK 0600 and makes its folder 0700, even one already there."""
+def test_the_key_encryption_key_is_0600_in_a_folder_made_0700(tmp_path: Path) -> None:
+    """`keys ensure` writes the KEK 0600, making its folder 0700 when it has to make it."""
     keys = tmp_path / "keys"
-    keys.mkdir(mode=0o755)
-    keys.chmod(0o755)
     assert KeyEncryptionKey.create(keys / "kek")
     assert (mode(keys), mode(keys / "kek")) == (0o700, 0o600)
+
+
+def test_a_folder_that_is_there_already_is_left_as_it_is(tmp_path: Path) -> None:
+    """A mount point or a shared folder keeps its mode (others may need to pass through);
+    the secret file in it is still 0600."""
+    shared = tmp_path / "volume"
+    shared.mkdir()
+    shared.chmod(0o755)
+    assert KeyEncryptionKey.create(shared / "kek")
+    assert (mode(shared), mode(shared / "kek")) == (0o755, 0o600)
 
 
 def test_missing_parent_folders_are_each_made_0700(tmp_path: Path) -> None:
@@ -56,12 +64,3 @@ def test_missing_parent_folders_are_each_made_0700(tmp_path: Path) -> None:
     private_file(tmp_path / "a" / "b" / "secret")
     assert (mode(tmp_path / "a"), mode(tmp_path / "a" / "b")) == (0o700, 0o700)
     assert mode(tmp_path / "a" / "b" / "secret") == 0o600
-
-
-def test_a_shared_sticky_folder_is_never_narrowed(tmp_path: Path) -> None:
-    """A KEK put in a /tmp-like folder leaves that folder's mode alone."""
-    shared = tmp_path / "tmp"
-    shared.mkdir()
-    shared.chmod(0o1777)
-    private_dir(shared, narrow=True)
-    assert mode(shared) == 0o1777
