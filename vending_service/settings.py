@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.settings import (
+    ConnectionLimits,
     ShutdownSettings,
     env_bool,
     env_choice,
@@ -52,6 +53,7 @@ class VendingSettings:
     metrics_port: int = METRICS_PORT
     access_log: bool = False
     shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     quota_failure_mode: str = "closed"
     revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
     revocation_stale_limit: float = 600.0
@@ -93,6 +95,7 @@ class VendingSettings:
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
             access_log=env_bool(env, "ACCESS_LOG", False),
             shutdown=ShutdownSettings.from_env(env),
+            limits=ConnectionLimits.from_env(env),
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),
