@@ -12,6 +12,7 @@ from pathlib import Path
 from auth_service.clients import parse_clients
 from auth_service.keys.model import Lifecycle
 from shared.settings import (
+    ConnectionLimits,
     ShutdownSettings,
     env_bool,
     env_float,
@@ -67,6 +68,7 @@ class AuthSettings:
     metrics_port: int = METRICS_PORT
     access_log: bool = False
     shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     reserved_usernames: frozenset[str] = field(
         default_factory=lambda: frozenset({"vending", "admin", "root", "system"})
     )
@@ -132,4 +134,5 @@ class AuthSettings:
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
             access_log=env_bool(env, "ACCESS_LOG", False),
             shutdown=ShutdownSettings.from_env(env),
+            limits=ConnectionLimits.from_env(env),
         )

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from shared.errors import LanyardError
 
 __all__ = [
+    "ConnectionLimits",
     "SettingsError",
     "ShutdownSettings",
     "env_bool",
@@ -159,4 +160,26 @@ class ShutdownSettings:
         return cls(
             drain_delay=env_float(env, "SHUTDOWN_DRAIN_DELAY", 0.0, maximum=300.0),
             timeout=env_int(env, "SHUTDOWN_TIMEOUT", 30, minimum=1, maximum=3600),
+        )
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What one connection to a service's port may take: see `shared.web.limits`."""
+
+    max_head_bytes: int = 32 * 1024
+    """`MAX_REQUEST_HEAD_BYTES`: request line and headers together; more is `431`."""
+    head_timeout: float = 10.0
+    """`REQUEST_HEAD_TIMEOUT`: seconds a connection has to send a whole request head."""
+    max_connections: int = 1000
+    """`MAX_CONNECTIONS`: open connections (and requests in flight); more are `503`."""
+
+    @classmethod
+    def from_env(cls, env: Env) -> ConnectionLimits:
+        return cls(
+            max_head_bytes=env_int(
+                env, "MAX_REQUEST_HEAD_BYTES", 32 * 1024, minimum=4096, maximum=1024 * 1024
+            ),
+            head_timeout=env_float(env, "REQUEST_HEAD_TIMEOUT", 10.0, minimum=0.1, maximum=300.0),
+            max_connections=env_int(env, "MAX_CONNECTIONS", 1000, minimum=1, maximum=1_000_000),
         )

@@ -2,8 +2,9 @@
 
 Creates a signing key when keys/ holds none, starts the auth service on 8001 (metrics on
 9001), the vending service on 8002 (metrics on 9002) and the frontend's static server on
-8000 as child processes (each port checked free first), waits until each answers, prints
-the URLs, and stops them all (by pid) when one exits, saying which, or on Ctrl-C.
+8000 as child processes (each port checked free first: a taken one is named with its
+variable and the service it is for), waits until each answers, prints the URLs, and stops
+them all (by pid) when one exits, saying which and how, or on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
 
-from tools.processes import ROOT, Process, answers, port_open, start
+from tools.processes import ROOT, Process, answers, start
 
 AUTH_PORT = int(os.environ.get("AUTH_PORT", "8001"))
 VENDING_PORT = int(os.environ.get("VENDING_PORT", "8002"))
@@ -36,10 +38,64 @@ class Child:
     deadline: float
     extra: tuple[str, ...] = ()
     metrics_port: int | None = None
+    port_variable: str = ""
+    metrics_variable: str = ""
+
+    def ports(self) -> list[tuple[int, str]]:
+        """The ports it listens on, each with the variable that sets it."""
+        ports = [(self.port, self.port_variable)]
+        if self.metrics_port is not None:
+            ports.append((self.metrics_port, self.metrics_variable))
+        return ports
 
     def argv(self) -> list[str]:
         serve = [sys.executable, "-m", self.module, "serve", "--host", HOST]
         return [*serve, "--port", str(self.port), *self.extra]
+
+
+def port_free(port: int, host: str) -> bool:
+    """Whether a listener could bind `host`:`port` as uvicorn does (`SO_REUSEADDR`): false
+    for a port something listens on or merely holds."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def port_problem(children: list[Child], host: str) -> str | None:
+    """Why the children cannot all listen where they are told to, naming the port, its
+    variable and the service; None when every port is distinct and free."""
+    seen: dict[int, tuple[str, str]] = {}
+    for child in children:
+        for port, variable in child.ports():
+            if port in seen:
+                other_variable, other = seen[port]
+                return (
+                    f"{variable} and {other_variable} are both {port}: {child.name} and "
+                    f"{other} cannot share a port; set one of them to another"
+                )
+            seen[port] = (variable, child.name)
+    for child in children:
+        for port, variable in child.ports():
+            if not port_free(port, host):
+                return (
+                    f"port {port} on {host} ({variable}) is already in use, so {child.name} "
+                    f"cannot start; stop whatever holds it or set {variable} to a free port"
+                )
+    return None
+
+
+def how_it_ended(returncode: int | None) -> str:
+    """`exited with status 3`, or `was killed by SIGKILL`."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with status {returncode}"
 
 
 def main() -> int:
@@ -64,15 +120,25 @@ def main() -> int:
     env["CORS_ORIGINS"] = os.environ.get("CORS_ORIGINS", ",".join(dict.fromkeys(origins)))
     # In start order: each must answer before the next starts (vending fetches auth's keys).
     children = [
-        Child("the auth service", "auth_service", AUTH_PORT, "/readyz", 60, (), AUTH_METRICS_PORT),
+        Child(
+            "the auth service",
+            "auth_service",
+            AUTH_PORT,
+            "/readyz",
+            60,
+            metrics_port=AUTH_METRICS_PORT,
+            port_variable="AUTH_PORT",
+            metrics_variable="AUTH_METRICS_PORT",
+        ),
         Child(
             "the vending service",
             "vending_service",
             VENDING_PORT,
             "/readyz",
             120,
-            (),
-            VENDING_METRICS_PORT,
+            metrics_port=VENDING_METRICS_PORT,
+            port_variable="VENDING_PORT",
+            metrics_variable="VENDING_METRICS_PORT",
         ),
         Child(
             "the frontend server",
@@ -81,18 +147,13 @@ def main() -> int:
             "/",
             30,
             ("--auth-url", auth_url, "--vending-url", vending_url),
+            port_variable="FRONTEND_PORT",
         ),
     ]
-    for child in children:
-        for port in (child.port, child.metrics_port):
-            if port is not None and port_open(port, HOST):
-                print(
-                    f"port {port} on {HOST} is already in use, so {child.name} cannot start "
-                    f"there; stop whatever holds it or choose another port (AUTH_PORT, "
-                    f"VENDING_PORT, FRONTEND_PORT, AUTH_METRICS_PORT, VENDING_METRICS_PORT)",
-                    file=sys.stderr,
-                )
-                return 1
+    problem = port_problem(children, HOST)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     interrupted = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -127,9 +188,10 @@ def main() -> int:
             for child, process in running:
                 if not process.alive():
                     print(
-                        f"{child.name} (pid {process.pid}) exited with status "
-                        f"{process.popen.returncode}; stopping the others",
+                        f"{child.name} (pid {process.pid}, port {child.port}) "
+                        f"{how_it_ended(process.popen.returncode)}; stopping the others",
                         file=sys.stderr,
+                        flush=True,
                     )
                     return 1
             time.sleep(0.5)

@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
         metrics=metrics,
         metrics_port=settings.metrics_port,
         shutdown=settings.shutdown,
+        limits=settings.limits,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.settings import (
+    ConnectionLimits,
     SettingsError,
     ShutdownSettings,
     env_bool,
@@ -80,6 +81,7 @@ class VendingSettings:
     metrics_port: int = METRICS_PORT
     access_log: bool = False
     shutdown: ShutdownSettings = field(default_factory=ShutdownSettings)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     quota_failure_mode: str = "closed"
     revocation_url: str = "http://127.0.0.1:8001/.well-known/revocations.jwt"
     revocation_stale_limit: float = 600.0
@@ -131,6 +133,7 @@ class VendingSettings:
             metrics_port=env_int(env, "METRICS_PORT", METRICS_PORT, maximum=65535),
             access_log=env_bool(env, "ACCESS_LOG", False),
             shutdown=ShutdownSettings.from_env(env),
+            limits=ConnectionLimits.from_env(env),
             quota_failure_mode=env_choice(
                 env, "QUOTA_FAILURE_MODE", "closed", frozenset({"closed", "open"})
             ),

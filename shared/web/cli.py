@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import configure_logging
-from shared.settings import SettingsError, ShutdownSettings
+from shared.settings import ConnectionLimits, SettingsError, ShutdownSettings
 from shared.web.drain import Drain, DrainingServer, unready_while_draining
+from shared.web.limits import limited_protocol
 from shared.web.management import management_server
 from shared.web.metrics import HTTPMetrics
 
@@ -76,11 +77,14 @@ def serve(
     metrics: HTTPMetrics,
     metrics_port: int,
     shutdown: ShutdownSettings | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> int:
     """Run `app` with uvicorn as `serve` was asked to, `metrics` on the management port
     (`metrics_port` on the same host; 0 for none), draining on SIGTERM as `shutdown` says
-    (`shared.web.drain`); 3 if it could not start."""
+    (`shared.web.drain`), each connection held to `limits` (`shared.web.limits`); 3 if it
+    could not start."""
     shutdown = shutdown or ShutdownSettings()
+    limits = limits or ConnectionLimits()
     drain = Drain(shutdown.drain_delay)
     config = uvicorn.Config(
         unready_while_draining(freeze_after_startup(app), drain),
@@ -96,6 +100,9 @@ def serve(
         log_config=None,
         log_level="info",
         timeout_graceful_shutdown=shutdown.timeout,
+        # Request heads bounded in size and time, connections in number.
+        http=limited_protocol(limits),
+        limit_concurrency=limits.max_connections + 1,
     )
     server = DrainingServer(config, drain)
     with contextlib.ExitStack() as stack:

@@ -39,9 +39,10 @@ def gateway() -> Iterator[tuple[str, str]]:
             replica = ["python:3.13-slim-trixie", "python", "/replica.py", mode, "8002"]
             containers.append(docker(*run, "--network-alias", "vending", "-v", mount, *replica))
         port = free_port()
-        config = f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/conf.d/default.conf:ro"
+        template = f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/templates/default.conf.template:ro"
         published = f"127.0.0.1:{port}:8080"
-        containers.append(docker(*run, "-p", published, "-v", config, "nginx:1.26"))
+        rate = ["-e", "GATEWAY_AUTH_RATE=1000"]
+        containers.append(docker(*run, "-p", published, *rate, "-v", template, "nginx:1.26"))
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
