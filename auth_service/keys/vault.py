@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.errors import LanyardError
 from shared.files import PRIVATE_FILE, private_dir
+from shared.tokens.jwk import jwk_thumbprint, public_jwk
 
 __all__ = ["KeyEncryptionKey", "KeyVaultError", "new_private_key"]
 
@@ -33,8 +35,21 @@ class KeyVaultError(LanyardError):
     """The KEK is missing or unusable, or a wrapped key does not open under it."""
 
 
-def new_private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+def new_private_key(
+    bits: int = 2048,
+    *,
+    generate: Callable[[int], rsa.RSAPrivateKey] = lambda bits: rsa.generate_private_key(
+        public_exponent=65537, key_size=bits
+    ),
+) -> rsa.RSAPrivateKey:
+    """A fresh RSA key whose kid (its RFC 7638 thumbprint, base64url) does not begin with
+    "-": operators type kids on a command line (`keys retire <kid>`), where a leading dash
+    reads as an option. One key in 64 is drawn again."""
+    while True:
+        key = generate(bits)
+        jwk = public_jwk(key.public_key(), kid="")
+        if not jwk_thumbprint(jwk["n"], jwk["e"]).startswith("-"):
+            return key
 
 
 class KeyEncryptionKey:

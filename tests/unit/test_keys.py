@@ -22,7 +22,8 @@ from auth_service.keys import (
     NoSigningKey,
     UnknownKid,
 )
-from auth_service.keys.ring import seal
+from auth_service.keys.ring import seal, thumbprint
+from auth_service.keys.vault import new_private_key
 from tests.support.clock import FakeClock
 from tests.support.stores import MemoryKeyStore
 
@@ -295,3 +296,17 @@ def test_an_unusable_kek_file_is_refused_with_its_name(tmp_path: Path, content: 
     path.write_text(content)
     with pytest.raises(KeyVaultError, match=r"kek|32 bytes"):
         KeyEncryptionKey.read(path)
+
+
+def _small_key() -> rsa.RSAPrivateKey:
+    # Only a kid's first character matters here: small keys are drawn quickly.
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+
+
+def test_a_new_key_never_has_a_kid_an_operator_cannot_type_after_keys_retire() -> None:
+    """A drawn key whose thumbprint begins with "-" (argparse would read it as an option)
+    is drawn again."""
+    dashed = next(key for key in iter(_small_key, None) if thumbprint(key).startswith("-"))
+    plain = next(key for key in iter(_small_key, None) if not thumbprint(key).startswith("-"))
+    drawn = iter([dashed, plain])
+    assert new_private_key(1024, generate=lambda bits: next(drawn)) is plain
