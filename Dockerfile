@@ -51,6 +51,10 @@ CMD ["python", "-m", "vending_service", "serve", "--host", "0.0.0.0", "--port", 
 # (a Swarm config, a Kubernetes ConfigMap); compose mounts frontend/ instead.
 FROM nginx:1.26 AS gateway
 COPY frontend/ /usr/share/nginx/html/
+# Fills ${GATEWAY_AUTH_RATE} into the mounted config template, then runs nginx.
+COPY deploy/gateway-entrypoint.sh /lanyard/gateway-entrypoint.sh
+ENTRYPOINT ["sh", "/lanyard/gateway-entrypoint.sh"]
+CMD ["nginx", "-g", "daemon off;"]
 
 # The unit and integration tests on the Python the images run (`make test-container`):
 # the same venv plus the development lock, and the sources the tests read.

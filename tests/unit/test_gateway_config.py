@@ -3,8 +3,12 @@ way: problem+json for every status nginx answers itself, the same limits, the sa
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE_CONF = DEPLOY / "nginx.conf"
@@ -59,3 +63,50 @@ def test_every_status_the_gateway_answers_itself_has_a_problem_title() -> None:
     titled = set(re.findall(r"(\d{3}) \"", map_block(text, "problem_title")))
     assert statuses <= titled, statuses - titled
     assert {"400", "404", "405", "413", "414", "429", "431", "502", "503", "504"} <= statuses
+
+
+ENTRYPOINT = Path(__file__).resolve().parents[2] / "deploy" / "gateway-entrypoint.sh"
+
+
+def _render(tmp_path: Path, rate: str) -> subprocess.CompletedProcess[str]:
+    templates, out = tmp_path / "templates", tmp_path / "out"
+    templates.mkdir(exist_ok=True)
+    out.mkdir(exist_ok=True)
+    (templates / "default.conf.template").write_text(
+        "limit_req_zone $binary_remote_addr zone=z:1m rate=${GATEWAY_AUTH_RATE}r/s;\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "GATEWAY_AUTH_RATE": rate,
+        "NGINX_ENVSUBST_TEMPLATE_DIR": str(templates),
+        "NGINX_ENVSUBST_OUTPUT_DIR": str(out),
+    }
+    return subprocess.run(
+        ["sh", str(ENTRYPOINT), "echo", "started"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_entrypoint_fills_in_the_rate_keeps_nginx_variables_and_runs_the_command(
+    tmp_path: Path,
+) -> None:
+    """${GATEWAY_AUTH_RATE} is replaced, nginx's own $variables are not, then nginx runs."""
+    done = _render(tmp_path, "25")
+    assert (done.returncode, done.stdout) == (0, "started\n"), done.stderr
+    assert (tmp_path / "out" / "default.conf").read_text() == (
+        "limit_req_zone $binary_remote_addr zone=z:1m rate=25r/s;\n"
+    )
+
+
+@pytest.mark.parametrize("rate", ["ten", "0", "5; evil", "-1", "1.5"])
+def test_the_entrypoint_refuses_a_rate_that_is_not_a_whole_number(
+    tmp_path: Path, rate: str
+) -> None:
+    """A bad GATEWAY_AUTH_RATE stops the gateway with a message naming it, nothing written."""
+    done = _render(tmp_path, rate)
+    assert done.returncode == 1
+    assert "GATEWAY_AUTH_RATE" in done.stderr
+    assert not (tmp_path / "out" / "default.conf").exists()

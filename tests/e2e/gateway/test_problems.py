@@ -18,6 +18,7 @@ from tests.support.raw_http import exchange, request_bytes
 from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
+ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
 LOGINS = 60
 
 
@@ -48,8 +49,16 @@ def gateway() -> Iterator[str]:
             "-v",
             f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/templates/default.conf.template:ro",
             "-v",
+            f"{ENTRYPOINT}:/lanyard/gateway-entrypoint.sh:ro",
+            "--entrypoint",
+            "sh",
+            "-v",
             f"{ROOT / 'frontend'}:/usr/share/nginx/html:ro",
             "nginx:1.26",
+            "/lanyard/gateway-entrypoint.sh",
+            "nginx",
+            "-g",
+            "daemon off;",
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -16,6 +16,7 @@ import pytest
 from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
+ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
 REPLICA = ROOT / "tests" / "support" / "replica.py"
 REQUESTS = 20
 
@@ -42,7 +43,11 @@ def gateway() -> Iterator[tuple[str, str]]:
         template = f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/templates/default.conf.template:ro"
         published = f"127.0.0.1:{port}:8080"
         rate = ["-e", "GATEWAY_AUTH_RATE=1000"]
-        containers.append(docker(*run, "-p", published, *rate, "-v", template, "nginx:1.26"))
+        entry = ["-v", f"{ENTRYPOINT}:/lanyard/gateway-entrypoint.sh:ro", "--entrypoint", "sh"]
+        start = ["/lanyard/gateway-entrypoint.sh", "nginx", "-g", "daemon off;"]
+        containers.append(
+            docker(*run, "-p", published, *rate, "-v", template, *entry, "nginx:1.26", *start)
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
