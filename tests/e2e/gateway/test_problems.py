@@ -13,19 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.gateway.containers import docker, start_gateway
 from tests.e2e.gateway.malformed import assert_problem, sweep
 from tests.support.raw_http import exchange, request_bytes
 from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
 LOGINS = 60
-
-
-def docker(*args: str) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -37,29 +31,7 @@ def gateway() -> Iterator[str]:
     container = ""
     try:
         port = free_port()
-        container = docker(
-            "run",
-            "-d",
-            "--network",
-            name,
-            "-p",
-            f"127.0.0.1:{port}:8080",
-            "-e",
-            "GATEWAY_AUTH_RATE=1",
-            "-v",
-            f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/templates/default.conf.template:ro",
-            "-v",
-            f"{ENTRYPOINT}:/lanyard/gateway-entrypoint.sh:ro",
-            "--entrypoint",
-            "sh",
-            "-v",
-            f"{ROOT / 'frontend'}:/usr/share/nginx/html:ro",
-            "nginx:1.26",
-            "/lanyard/gateway-entrypoint.sh",
-            "nginx",
-            "-g",
-            "daemon off;",
-        )
+        container = start_gateway(name, port, rate=1, frontend=True)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:

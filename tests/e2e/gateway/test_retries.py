@@ -13,18 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.gateway.containers import docker, start_gateway
 from tools.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
 REPLICA = ROOT / "tests" / "support" / "replica.py"
 REQUESTS = 20
-
-
-def docker(*args: str) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +34,7 @@ def gateway() -> Iterator[tuple[str, str]]:
             replica = ["python:3.13-slim-trixie", "python", "/replica.py", mode, "8002"]
             containers.append(docker(*run, "--network-alias", "vending", "-v", mount, *replica))
         port = free_port()
-        template = f"{ROOT / 'deploy' / 'nginx.conf'}:/etc/nginx/templates/default.conf.template:ro"
-        published = f"127.0.0.1:{port}:8080"
-        rate = ["-e", "GATEWAY_AUTH_RATE=1000"]
-        entry = ["-v", f"{ENTRYPOINT}:/lanyard/gateway-entrypoint.sh:ro", "--entrypoint", "sh"]
-        start = ["/lanyard/gateway-entrypoint.sh", "nginx", "-g", "daemon off;"]
-        containers.append(
-            docker(*run, "-p", published, *rate, "-v", template, *entry, "nginx:1.26", *start)
-        )
+        containers.append(start_gateway(name, port, rate=1000))
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
