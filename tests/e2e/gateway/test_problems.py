@@ -8,7 +8,6 @@ import secrets
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +17,6 @@ from tests.e2e.gateway.malformed import assert_problem, sweep
 from tests.support.raw_http import exchange, request_bytes
 from tools.processes import free_port
 
-ROOT = Path(__file__).resolve().parents[3]
 LOGINS = 60
 
 
