@@ -17,17 +17,14 @@ from dataclasses import dataclass
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from shared.tokens.documents import SingleFlight, cancel, fetch_document, max_age
+from shared.tokens.documents import PolledDocument, ignore_outcome, max_age
 from shared.tokens.errors import JWKSError
 from shared.tokens.jwk import parse_jwks
 
 __all__ = ["CachePolicy", "JWKSCache"]
 
 log = logging.getLogger("lanyard.jwks")
-
-
-def _ignore(outcome: str) -> None:
-    return None
+_ACCEPT = "application/jwk-set+json, application/json"
 
 
 def _fingerprint(keys: Mapping[str, RSAPublicKey]) -> frozenset[tuple[str, int, int]]:
@@ -50,7 +47,7 @@ class CachePolicy:
     retry_max: float = 30.0
 
 
-class JWKSCache:
+class JWKSCache(PolledDocument):
     """The vending service's view of the auth service's public keys."""
 
     def __init__(
@@ -61,25 +58,19 @@ class JWKSCache:
         policy: CachePolicy = CachePolicy(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_fetch: Callable[[str], None] = _ignore,
+        on_fetch: Callable[[str], None] = ignore_outcome,
     ) -> None:
-        self.url = url
-        self.on_fetch = on_fetch
+        super().__init__(
+            url, client, sleep, on_fetch, timeout=policy.timeout, max_bytes=policy.max_bytes
+        )
         self.policy = policy
-        self._client = client
         self._clock = clock
-        self._sleep = sleep
         self._keys: dict[str, RSAPublicKey] = {}
         self._fingerprint: frozenset[tuple[str, int, int]] = frozenset()
-        self._etag: str | None = None
         self._expires_at = float("-inf")
         self._last_miss_fetch = float("-inf")
-        self._flight = SingleFlight(self._fetch)
-        self._background: asyncio.Task[None] | None = None
         self.generation = 0
         """Bumped whenever the key set changes; caches of verified tokens compare it."""
-        self.fetches = 0
-        self.failures = 0
         self.miss_fetches = 0
         """Fetches made because a token named a key not in the set (a rotation should cause
         none: keys are published before they sign)."""
@@ -92,15 +83,8 @@ class JWKSCache:
     def keys(self) -> Mapping[str, RSAPublicKey]:
         return self._keys
 
-    async def start(self) -> None:
-        """Begin fetching in the background: retry with backoff until the first success."""
-        if self._background is None:
-            self._background = asyncio.create_task(self._fetch_until_ready())
-
-    async def aclose(self) -> None:
-        await cancel(self._background, self._flight.task)
-
-    async def _fetch_until_ready(self) -> None:
+    async def _run(self) -> None:
+        """Fetch at start, retrying with backoff until the first success."""
         delay = self.policy.retry_initial
         while not await self.refresh():
             await self._sleep(delay)
@@ -124,21 +108,17 @@ class JWKSCache:
         await self.refresh()
         return self._keys.get(kid)
 
-    async def refresh(self) -> bool:
-        """Fetch the key set now, joining a fetch already under way. True on success."""
-        return await self._flight()
-
     async def _fetch(self) -> bool:
         self.fetches += 1
         try:
-            status, body, cache_control, etag = await self._download()
-            if status == 304 and self._keys:
-                self._expires_at = self._clock() + self._ttl(cache_control)
+            got = await self._download(_ACCEPT, conditional=bool(self._keys))
+            if got.status == 304 and self._keys:
+                self._expires_at = self._clock() + self._ttl(got.cache_control)
                 self.on_fetch("not_modified")
                 return True
-            if status != 200:
-                raise JWKSError(f"the JWKS answered {status}")
-            keys = parse_jwks(body)
+            if got.status != 200:
+                raise JWKSError(f"the JWKS answered {got.status}")
+            keys = parse_jwks(got.body)
         except Exception as exc:  # noqa: BLE001 - any failure must keep the last good keys
             self.failures += 1
             self.on_fetch("error")
@@ -151,23 +131,10 @@ class JWKSCache:
             self._keys = keys
             self._fingerprint = fingerprint
             self.generation += 1
-        self._etag = etag
-        self._expires_at = self._clock() + self._ttl(cache_control)
+        self._etag = got.etag
+        self._expires_at = self._clock() + self._ttl(got.cache_control)
         self.on_fetch("ok")
         return True
-
-    async def _download(self) -> tuple[int, bytes, str, str | None]:
-        headers = {"Accept": "application/jwk-set+json, application/json"}
-        if self._etag and self._keys:
-            headers["If-None-Match"] = self._etag
-        got = await fetch_document(
-            self._client,
-            self.url,
-            headers=headers,
-            within_seconds=self.policy.timeout,
-            max_bytes=self.policy.max_bytes,
-        )
-        return got.status, got.body, got.cache_control, got.etag
 
     def _ttl(self, cache_control: str) -> float:
         lowered = cache_control.lower()

@@ -23,9 +23,9 @@ import httpx
 from shared.errors import LanyardError
 from shared.tokens.documents import (
     DocumentTooLarge,
-    SingleFlight,
-    cancel,
-    fetch_document,
+    Fetched,
+    PolledDocument,
+    ignore_outcome,
     max_age,
 )
 from shared.tokens.errors import UnknownKey
@@ -51,15 +51,11 @@ class RevocationPolicy:
     retry_max: float = 30.0
 
 
-def _ignore(outcome: str) -> None:
-    return None
-
-
 class _Rejected(LanyardError):
     """A list that arrived but is not believed."""
 
 
-class RevocationCache:
+class RevocationCache(PolledDocument):
     """The vending service's view of what the booth has revoked."""
 
     def __init__(
@@ -73,25 +69,19 @@ class RevocationCache:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_fetch: Callable[[str], None] = _ignore,
+        on_fetch: Callable[[str], None] = ignore_outcome,
     ) -> None:
-        self.url = url
-        self.on_fetch = on_fetch
+        super().__init__(
+            url, client, sleep, on_fetch, timeout=policy.timeout, max_bytes=policy.max_bytes
+        )
         self.policy = policy
-        self._client = client
         self._keys = keys
         self._issuer = issuer
         self._clock = clock
         self._monotonic = monotonic
-        self._sleep = sleep
         self._current: RevocationList | None = None
-        self._etag: str | None = None
         self._vouched_at: float | None = None
         self._interval = policy.default_interval
-        self._flight = SingleFlight(self._fetch)
-        self._poller: asyncio.Task[None] | None = None
-        self.fetches = 0
-        self.failures = 0
         self.rejected = 0
         """Lists that arrived and were not believed (bad signature, wrong typ, expired...)."""
 
@@ -110,15 +100,8 @@ class RevocationCache:
         age = self.age()
         return age is None or age > limit
 
-    async def start(self) -> None:
-        """Begin polling in the background (backing off while fetches fail)."""
-        if self._poller is None:
-            self._poller = asyncio.create_task(self._poll())
-
-    async def aclose(self) -> None:
-        await cancel(self._poller, self._flight.task)
-
-    async def _poll(self) -> None:
+    async def _run(self) -> None:
+        """Poll as often as the list says, backing off while fetches fail."""
         delay = self.policy.retry_initial
         while True:
             if await self.refresh():
@@ -128,24 +111,18 @@ class RevocationCache:
                 await self._sleep(delay)
                 delay = min(delay * 2, self.policy.retry_max)
 
-    async def refresh(self) -> bool:
-        """Fetch the list now, joining a fetch already under way. True when the booth
-        vouched for a list (new, or the one held)."""
-        return await self._flight()
-
     async def _fetch(self) -> bool:
         self.fetches += 1
         try:
-            status, body, cache_control, etag = await self._download()
-            self._interval = self._ttl(cache_control)
-            held = self._current
-            if status == 304 and held is not None and held.expires_at > self._clock():
+            got = await self._get()
+            self._interval = self._ttl(got.cache_control)
+            if got.status == 304 and self._held_unexpired():
                 self._vouched_at = self._monotonic()
                 self.on_fetch("not_modified")
                 return True
-            if status != 200:
-                raise _Rejected(f"the revocation list answered {status}")
-            fresh = await self._read(body)
+            if got.status != 200:
+                raise _Rejected(f"the revocation list answered {got.status}")
+            fresh = await self._read(got.body)
         except _Rejected as exc:
             self.rejected += 1
             self.on_fetch("rejected")
@@ -156,7 +133,7 @@ class RevocationCache:
             self.on_fetch("error")
             log.warning("revocation list fetch from %s failed: %s", self.url, exc)
             return False
-        self._current, self._etag, self._vouched_at = fresh, etag, self._monotonic()
+        self._current, self._etag, self._vouched_at = fresh, got.etag, self._monotonic()
         self.on_fetch("ok")
         return True
 
@@ -174,22 +151,15 @@ class RevocationCache:
             raise _Rejected("the revocation list is older than the one held")
         return fresh
 
-    async def _download(self) -> tuple[int, bytes, str, str | None]:
-        headers = {"Accept": "application/jwt"}
+    def _held_unexpired(self) -> bool:
         held = self._current
-        if self._etag and held is not None and held.expires_at > self._clock():
-            headers["If-None-Match"] = self._etag
+        return held is not None and held.expires_at > self._clock()
+
+    async def _get(self) -> Fetched:
         try:
-            got = await fetch_document(
-                self._client,
-                self.url,
-                headers=headers,
-                within_seconds=self.policy.timeout,
-                max_bytes=self.policy.max_bytes,
-            )
+            return await self._download("application/jwt", conditional=self._held_unexpired())
         except DocumentTooLarge as exc:
             raise _Rejected(exc.detail) from exc
-        return got.status, got.body, got.cache_control, got.etag
 
     def _ttl(self, cache_control: str) -> float:
         interval = max_age(cache_control)
