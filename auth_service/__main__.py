@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from auth_service.settings import AuthSettings
-from shared.web.cli import add_serve_command, run, serve
+from shared.web.cli import add_serve_command, run, serve_service
 
 Command = Callable[[AuthSettings, argparse.Namespace], int]
 
@@ -17,15 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
     from shared.web.metrics import AuthMetrics
 
     settings, metrics = AuthSettings.from_env(), AuthMetrics()
-    app = create_app(settings, metrics=metrics)
-    return serve(
-        app,
-        args,
-        metrics=metrics,
-        metrics_port=settings.metrics_port,
-        shutdown=settings.shutdown,
-        limits=settings.limits,
-    )
+    return serve_service(create_app(settings, metrics=metrics), args, settings, metrics)
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from shared.web.cli import add_serve_command, run, serve
+from shared.web.cli import add_serve_command, run, serve_service
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -15,15 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     from vending_service.settings import VendingSettings
 
     settings, metrics = VendingSettings.from_env(), VendingMetrics()
-    app = create_app(settings, metrics=metrics)
-    return serve(
-        app,
-        args,
-        metrics=metrics,
-        metrics_port=settings.metrics_port,
-        shutdown=settings.shutdown,
-        limits=settings.limits,
-    )
+    return serve_service(create_app(settings, metrics=metrics), args, settings, metrics)
 
 
 def _migrate(args: argparse.Namespace) -> int:

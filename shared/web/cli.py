@@ -8,6 +8,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Callable
+from typing import Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -20,7 +21,14 @@ from shared.web.limits import limited_protocol
 from shared.web.management import management_server
 from shared.web.metrics import HTTPMetrics
 
-__all__ = ["add_serve_command", "freeze_after_startup", "run", "serve"]
+__all__ = [
+    "ServiceSettings",
+    "add_serve_command",
+    "freeze_after_startup",
+    "run",
+    "serve",
+    "serve_service",
+]
 
 
 def add_serve_command(
@@ -110,6 +118,33 @@ def serve(
             stack.enter_context(management_server(metrics, args.host, metrics_port))
         server.run()
     return 0 if server.started else 3
+
+
+class ServiceSettings(Protocol):
+    """What `serve_service` reads of a service's settings."""
+
+    @property
+    def metrics_port(self) -> int: ...
+
+    @property
+    def shutdown(self) -> ShutdownSettings: ...
+
+    @property
+    def limits(self) -> ConnectionLimits: ...
+
+
+def serve_service(
+    app: Starlette, args: argparse.Namespace, settings: ServiceSettings, metrics: HTTPMetrics
+) -> int:
+    """`serve` a service's `app` as its `settings` say (management port, drain, limits)."""
+    return serve(
+        app,
+        args,
+        metrics=metrics,
+        metrics_port=settings.metrics_port,
+        shutdown=settings.shutdown,
+        limits=settings.limits,
+    )
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None, *, service: str) -> int:
