@@ -95,6 +95,11 @@ def _spawn(
     return server
 
 
+def _answering(path: str) -> Callable[[int], bool]:
+    """Ready once `path` on the server's port answers."""
+    return lambda port: answers(f"http://127.0.0.1:{port}{path}")
+
+
 def start_vending(
     name: str,
     env: Mapping[str, str],
@@ -109,16 +114,7 @@ def start_vending(
     argv = [sys.executable, "-m", "vending_service", "serve", "--port", str(port)]
     # Served as in production: with its management port (a free one) listening.
     env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_PORT": str(free_port()), **env}
-    return _spawn(
-        name,
-        argv,
-        env,
-        workdir,
-        cpus,
-        lambda p: answers(f"http://127.0.0.1:{p}/readyz"),
-        port=port,
-        cwd=cwd,
-    )
+    return _spawn(name, argv, env, workdir, cpus, _answering("/readyz"), port=port, cwd=cwd)
 
 
 def start_uvicorn(
@@ -150,15 +146,7 @@ def start_uvicorn(
         "warning",
     ]
     env = {"PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
-    return _spawn(
-        name,
-        argv,
-        env,
-        workdir,
-        cpus,
-        lambda p: answers(f"http://127.0.0.1:{p}{ready_path}"),
-        port=port,
-    )
+    return _spawn(name, argv, env, workdir, cpus, _answering(ready_path), port=port)
 
 
 def start_redis(workdir: Path, cpus: Set[int] | None = None) -> Server:
