@@ -182,11 +182,5 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=exception_handlers(PROBLEMS),
-        middleware=edge_middleware(
-            metrics,
-            origins=settings.cors_origins,
-            methods=("GET", "POST"),
-            served_by=settings.served_by,
-            access_log=settings.access_log,
-        ),
+        middleware=[edge_middleware(settings, metrics, methods=("GET", "POST"))],
     )

@@ -227,13 +227,11 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=exception_handlers(PROBLEMS),
         middleware=[
-            *edge_middleware(
+            edge_middleware(
+                settings,
                 metrics,
-                origins=settings.cors_origins,
                 methods=("GET", "POST", "PUT", "DELETE"),
                 expose_headers=EXPOSED_HEADERS,
-                served_by=settings.served_by,
-                access_log=settings.access_log,
             ),
             Middleware(BearerAuthentication, problems=PROBLEMS, authenticate=authenticate),
         ],

@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -27,7 +28,14 @@ from shared.logs import REQUEST_ID
 from shared.web.metrics import HTTPMetrics
 from shared.web.problems import problem_response
 
-__all__ = ["SECURITY_HEADERS", "Edge", "ProblemCORSMiddleware", "edge_middleware", "request_id"]
+__all__ = [
+    "SECURITY_HEADERS",
+    "Edge",
+    "EdgeSettings",
+    "ProblemCORSMiddleware",
+    "edge_middleware",
+    "request_id",
+]
 
 SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
@@ -189,24 +197,34 @@ def _vary_origin(raw: list[tuple[bytes, bytes]], has_vary: bool) -> None:
     raw.append((b"vary", b", ".join([*values, b"Origin"])))
 
 
+class EdgeSettings(Protocol):
+    """What `edge_middleware` reads of a service's settings."""
+
+    @property
+    def cors_origins(self) -> Sequence[str]: ...
+
+    @property
+    def served_by(self) -> str | None: ...
+
+    @property
+    def access_log(self) -> bool: ...
+
+
 def edge_middleware(
+    settings: EdgeSettings,
     metrics: HTTPMetrics,
     *,
-    origins: Sequence[str],
     methods: Sequence[str],
     expose_headers: Sequence[str] = ("Retry-After",),
-    served_by: str | None = None,
-    access_log: bool = False,
-) -> list[Middleware]:
-    """What both services put in front of their routes: `Edge`, configured."""
-    return [
-        Middleware(
-            Edge,
-            metrics=metrics,
-            origins=origins,
-            methods=methods,
-            expose_headers=expose_headers,
-            served_by=served_by,
-            access_log=access_log,
-        )
-    ]
+) -> Middleware:
+    """`Edge` in front of a service's routes, as its settings say (CORS origins, the
+    `X-Served-By` name, the access log), for the `methods` it serves."""
+    return Middleware(
+        Edge,
+        metrics=metrics,
+        origins=settings.cors_origins,
+        methods=methods,
+        expose_headers=expose_headers,
+        served_by=settings.served_by,
+        access_log=settings.access_log,
+    )

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.logs import REQUEST_ID
-from shared.web.edge import edge_middleware, request_id
+from shared.web.edge import Edge, request_id
 from shared.web.metrics import HTTPMetrics
 from shared.web.problems import exception_handlers, problem_response
 
@@ -68,7 +68,9 @@ def client(metrics: HTTPMetrics, *, access_log: bool = False) -> httpx.AsyncClie
             Route("/guarded/{item}", guarded),
         ],
         middleware=[
-            *edge_middleware(metrics, origins=[ORIGIN], methods=["GET"], access_log=access_log),
+            Middleware(
+                Edge, metrics=metrics, origins=[ORIGIN], methods=["GET"], access_log=access_log
+            ),
             Middleware(RefuseEverything),
         ],
         exception_handlers=exception_handlers({}),
