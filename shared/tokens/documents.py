@@ -1,14 +1,12 @@
 """Fetching a document the booth publishes (the JWKS, the revocation list): bounded in time
-and size, with what its caching headers say; and `PolledDocument`, what a cache of one
-holds in common (one fetch at a time, conditional GETs, a background task, the counts)."""
+and size, with what its caching headers say."""
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +14,7 @@ import httpx
 
 from shared.errors import LanyardError
 
-__all__ = [
-    "DocumentTooLarge",
-    "Fetched",
-    "PolledDocument",
-    "SingleFlight",
-    "cancel",
-    "fetch_document",
-    "ignore_outcome",
-    "max_age",
-]
+__all__ = ["DocumentTooLarge", "Fetched", "SingleFlight", "cancel", "fetch_document", "max_age"]
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,9})\"?\s*(?:,|$)", re.IGNORECASE)
 
@@ -112,70 +101,3 @@ async def cancel(*tasks: asyncio.Task[object] | None) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def ignore_outcome(outcome: str) -> None:
-    """The default `on_fetch`: counts nothing."""
-
-
-class PolledDocument(abc.ABC):
-    """A cache of one document at `url`: fetches go one at a time (`refresh` joins the one
-    under way), each within `timeout` seconds and `max_bytes`, a GET is conditional on the
-    held `_etag` when the subclass says it may be, `start` runs the subclass's `_run` in
-    the background and `aclose` stops it. Each subclass says what it believes (`_fetch`)
-    and how often it asks (`_run`)."""
-
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        sleep: Callable[[float], Awaitable[None]],
-        on_fetch: Callable[[str], None],
-        *,
-        timeout: float,
-        max_bytes: int,
-    ) -> None:
-        self.url = url
-        self.on_fetch = on_fetch
-        self._client = client
-        self._sleep = sleep
-        self._timeout = timeout
-        self._max_bytes = max_bytes
-        self._etag: str | None = None
-        self._flight = SingleFlight(self._fetch)
-        self._background: asyncio.Task[None] | None = None
-        self.fetches = 0
-        self.failures = 0
-
-    async def start(self) -> None:
-        """Begin the background task (`_run`); a second call does nothing."""
-        if self._background is None:
-            self._background = asyncio.create_task(self._run())
-
-    async def aclose(self) -> None:
-        await cancel(self._background, self._flight.task)
-
-    async def refresh(self) -> bool:
-        """Fetch the document now, joining a fetch already under way. True on success."""
-        return await self._flight()
-
-    @abc.abstractmethod
-    async def _run(self) -> None:
-        """The background task."""
-
-    @abc.abstractmethod
-    async def _fetch(self) -> bool:
-        """One fetch: True when the document held is good (new, or vouched for again)."""
-
-    async def _download(self, accept: str, *, conditional: bool) -> Fetched:
-        """GET the document; with `If-None-Match` when `conditional` and an ETag is held."""
-        headers = {"Accept": accept}
-        if conditional and self._etag:
-            headers["If-None-Match"] = self._etag
-        return await fetch_document(
-            self._client,
-            self.url,
-            headers=headers,
-            within_seconds=self._timeout,
-            max_bytes=self._max_bytes,
-        )

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from shared.tokens.documents import PolledDocument, ignore_outcome, max_age
+from shared.tokens.documents import max_age
 from shared.tokens.errors import JWKSError
 from shared.tokens.jwk import parse_jwks
+from shared.tokens.polling import PolledDocument, ignore_outcome
 
 __all__ = ["CachePolicy", "JWKSCache"]
 
@@ -47,7 +48,7 @@ class CachePolicy:
     retry_max: float = 30.0
 
 
-class JWKSCache(PolledDocument):
+class JWKSCache(PolledDocument[CachePolicy]):
     """The vending service's view of the auth service's public keys."""
 
     def __init__(
@@ -60,10 +61,7 @@ class JWKSCache(PolledDocument):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_fetch: Callable[[str], None] = ignore_outcome,
     ) -> None:
-        super().__init__(
-            url, client, sleep, on_fetch, timeout=policy.timeout, max_bytes=policy.max_bytes
-        )
-        self.policy = policy
+        super().__init__(url, client, policy, sleep, on_fetch)
         self._clock = clock
         self._keys: dict[str, RSAPublicKey] = {}
         self._fingerprint: frozenset[tuple[str, int, int]] = frozenset()

@@ -21,15 +21,10 @@ from dataclasses import dataclass
 import httpx
 
 from shared.errors import LanyardError
-from shared.tokens.documents import (
-    DocumentTooLarge,
-    Fetched,
-    PolledDocument,
-    ignore_outcome,
-    max_age,
-)
+from shared.tokens.documents import DocumentTooLarge, Fetched, max_age
 from shared.tokens.errors import UnknownKey
 from shared.tokens.jws import CompactJWS
+from shared.tokens.polling import PolledDocument, ignore_outcome
 from shared.tokens.revocations import REVOCATIONS_TYPES, RevocationList, read_revocations
 from shared.tokens.verifier import KeySource
 
@@ -55,7 +50,7 @@ class _Rejected(LanyardError):
     """A list that arrived but is not believed."""
 
 
-class RevocationCache(PolledDocument):
+class RevocationCache(PolledDocument[RevocationPolicy]):
     """The vending service's view of what the booth has revoked."""
 
     def __init__(
@@ -71,10 +66,7 @@ class RevocationCache(PolledDocument):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_fetch: Callable[[str], None] = ignore_outcome,
     ) -> None:
-        super().__init__(
-            url, client, sleep, on_fetch, timeout=policy.timeout, max_bytes=policy.max_bytes
-        )
-        self.policy = policy
+        super().__init__(url, client, policy, sleep, on_fetch)
         self._keys = keys
         self._issuer = issuer
         self._clock = clock

@@ -29,6 +29,7 @@ DOMAIN = [
     "shared.tokens.jws",
     "shared.tokens.jwks",
     "shared.tokens.documents",
+    "shared.tokens.polling",
     "shared.tokens.revocations",
     "shared.tokens.revocation_cache",
     "shared.tokens.verifier",
