@@ -16,8 +16,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 TABLES = ("pictures", "picture_shares")
 BUMP = "UPDATE picture_changes SET version = version + 1 WHERE id = 1"
