@@ -26,7 +26,7 @@ from vending_service.errors import ImageLinkRefused, PictureNotFound
 from vending_service.pictures import Picture, Upload
 from vending_service.quotas import Quota
 from vending_service.state import app_state
-from vending_service.views import quota_record, rate_limit_headers
+from vending_service.views import quota_record, rate_limit_raw_headers
 
 __all__ = ["routes"]
 
@@ -48,26 +48,41 @@ def _picture_id(request: Request) -> str:
     return picture_id
 
 
-def _quota_headers(request: Request, quota: Quota) -> dict[str, str]:
-    return rate_limit_headers(quota, app_state(request).machine.clock())
+def _json(body: str, quota: Quota | None = None, now: float = 0.0) -> Response:
+    """A JSON answer; with `quota`, its rate-limit headers as of `now`."""
+    response = Response(body, media_type=_JSON)
+    if quota is not None:
+        response.raw_headers += rate_limit_raw_headers(quota, now)
+    return response
 
 
 def _picture(
     request: Request, picture: Picture, viewer: str, quota: Quota | None = None
 ) -> Response:
     state = app_state(request)
-    body = state.records.json(picture, viewer, state.machine.clock())
-    headers = _quota_headers(request, quota) if quota is not None else None
-    return Response(body, media_type=_JSON, headers=headers)
+    now = state.machine.clock()
+    return _json(state.records.json(picture, viewer, now), quota, now)
+
+
+def _query_values(query: bytes, name: str) -> list[str]:
+    """The values of `name` in a query string. A query with no escapes (`%`, `+`), what
+    every client of ours sends, is split as it is; any other is read by `parse_qsl`."""
+    text = query.decode("latin-1")
+    if "%" in text or "+" in text:
+        pairs = parse_qsl(text, keep_blank_values=True)
+        return [value for key, value in pairs if key == name]
+    return [
+        value
+        for key, _, value in (pair.partition("=") for pair in text.split("&") if pair)
+        if key == name
+    ]
 
 
 def _count(request: Request) -> int:
     query = request.scope["query_string"]
     if not query:
         return 10
-    values = [
-        v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k == "count"
-    ]
+    values = _query_values(query, "count")
     if not values:
         return 10
     if len(values) > 1 or not _COUNT.fullmatch(values[0]) or not 1 <= int(values[0]) <= 100:
@@ -80,8 +95,8 @@ async def list_cats(request: Request) -> Response:
     count = _count(request)
     state = app_state(request)
     chosen, quota = await state.machine.vend(caller, count)
-    body = state.records.gallery(chosen, quota, caller.sub, state.machine.clock())
-    return Response(body, media_type=_JSON, headers=_quota_headers(request, quota))
+    now = state.machine.clock()
+    return _json(state.records.gallery(chosen, quota, caller.sub, now), quota, now)
 
 
 async def get_cat(request: Request) -> Response:
@@ -195,14 +210,17 @@ async def share(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     caller = require(request)
-    quota = await app_state(request).machine.usage(caller)
+    machine = app_state(request).machine
+    quota = await machine.usage(caller)
     body = {
         "sub": caller.sub,
         "tier": caller.tier,
         "scopes": sorted(caller.scopes),
         "quota": quota_record(quota),
     }
-    return JSONResponse(body, headers=_quota_headers(request, quota))
+    response = JSONResponse(body)
+    response.raw_headers += rate_limit_raw_headers(quota, machine.clock())
+    return response
 
 
 async def healthz(request: Request) -> Response:

@@ -3,6 +3,7 @@ and the problem table. The only module besides routes.py that knows HTTP and JSO
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -29,11 +30,18 @@ __all__ = [
     "quota_json",
     "quota_record",
     "rate_limit_headers",
+    "rate_limit_raw_headers",
 ]
 
 
 def _rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=8)
+def _reset_text(resets_at: datetime) -> str:
+    """A quota's reset instant as text: the same few days all day, so written once each."""
+    return _rfc3339(resets_at)
 
 
 def quota_record(quota: Quota) -> dict[str, Any]:
@@ -42,7 +50,7 @@ def quota_record(quota: Quota) -> dict[str, Any]:
         "limit": quota.limit,
         "used": quota.used,
         "remaining": quota.remaining,
-        "resets_at": _rfc3339(quota.resets_at),
+        "resets_at": _reset_text(quota.resets_at),
     }
 
 
@@ -50,20 +58,26 @@ def quota_json(quota: Quota) -> str:
     """`quota_record(quota)` as compact JSON text (integers and a fixed-format instant)."""
     return (
         f'{{"limit":{quota.limit},"used":{quota.used},"remaining":{quota.remaining},'
-        f'"resets_at":"{_rfc3339(quota.resets_at)}"}}'
+        f'"resets_at":"{_reset_text(quota.resets_at)}"}}'
     )
 
 
-def rate_limit_headers(quota: Quota, now: float) -> dict[str, str]:
-    """RateLimit (IETF httpapi draft) and the older X-RateLimit-* headers."""
+def rate_limit_raw_headers(quota: Quota, now: float) -> list[tuple[bytes, bytes]]:
+    """RateLimit (IETF httpapi draft) and the older X-RateLimit-* headers, as ASGI raw
+    headers: what a successful answer adds to its own, without a header object between."""
     remaining = quota.remaining
-    return {
-        "RateLimit-Policy": f'"daily";q={quota.limit};w={DAY}',
-        "RateLimit": f'"daily";r={remaining};t={quota.seconds_to_reset(now)}',
-        "X-RateLimit-Limit": str(quota.limit),
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": str(quota.reset_epoch),
-    }
+    return [
+        (b"ratelimit-policy", b'"daily";q=%d;w=%d' % (quota.limit, DAY)),
+        (b"ratelimit", b'"daily";r=%d;t=%d' % (remaining, quota.seconds_to_reset(now))),
+        (b"x-ratelimit-limit", b"%d" % quota.limit),
+        (b"x-ratelimit-remaining", b"%d" % remaining),
+        (b"x-ratelimit-reset", b"%d" % quota.reset_epoch),
+    ]
+
+
+def rate_limit_headers(quota: Quota, now: float) -> dict[str, str]:
+    """`rate_limit_raw_headers` as a mapping (for a problem's headers)."""
+    return {name.decode(): value.decode() for name, value in rate_limit_raw_headers(quota, now)}
 
 
 _json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode

@@ -1,16 +1,24 @@
-"""The gallery's hand-made JSON says exactly what an encoder would, for any text."""
+"""The gallery's hand-made JSON and headers say exactly what the general means would."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from vending_service.pictures import Picture
 from vending_service.quotas import Quota
-from vending_service.views import PictureRecords, quota_json, quota_record
+from vending_service.routes import _query_values
+from vending_service.views import (
+    PictureRecords,
+    quota_json,
+    quota_record,
+    rate_limit_headers,
+    rate_limit_raw_headers,
+)
 
 # Any text JSON can carry: lone surrogates cannot be encoded as UTF-8, so no record has one.
 texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=120)
@@ -50,3 +58,43 @@ def test_kept_records_are_bounded() -> None:
 def test_a_quotas_json_decodes_to_its_record(limit: int, used: int) -> None:
     quota = Quota(limit, used, datetime(2026, 11, 30, tzinfo=UTC))
     assert json.loads(quota_json(quota)) == quota_record(quota)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["count", "Count", "x", "", "count=", "access_token"]),
+            st.text(st.sampled_from("0123456789=;&%+ab"), max_size=6),
+        ),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_the_query_split_reads_what_parse_qsl_reads(
+    pairs: list[tuple[str, str]], trailing: bool
+) -> None:
+    """The split without escapes finds the same `count` values as `parse_qsl`, for any
+    query (escaped ones go to `parse_qsl` itself)."""
+    query = "&".join(f"{key}={value}" if value else key for key, value in pairs)
+    query += "&" if trailing else ""
+    expected = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "count"]
+
+    assert _query_values(query.encode("latin-1"), "count") == expected
+
+
+@given(limit=st.integers(0, 10**6), used=st.integers(0, 10**6), now=st.floats(0, 1_764_547_199))
+def test_the_raw_rate_limit_headers_say_what_the_mapping_says(
+    limit: int, used: int, now: float
+) -> None:
+    """Raw or as a mapping, the same five headers, lower-cased names, the same values."""
+    quota = Quota(limit, used, datetime(2025, 12, 1, tzinfo=UTC))
+    raw = rate_limit_raw_headers(quota, now)
+
+    assert {name.decode(): value.decode() for name, value in raw} == {
+        name.lower(): value for name, value in rate_limit_headers(quota, now).items()
+    }
+    assert (
+        dict(raw)[b"ratelimit"]
+        == f'"daily";r={quota.remaining};t={quota.seconds_to_reset(now)}'.encode()
+    )
+    assert dict(raw)[b"x-ratelimit-reset"] == str(quota.reset_epoch).encode()
