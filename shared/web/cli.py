@@ -48,9 +48,15 @@ def add_serve_command(
     serve_parser.set_defaults(func=handler)
 
 
+YOUNG_COLLECTION_THRESHOLD = 20_000
+"""Container objects allocated (net of those freed) before the collector looks at the
+youngest generation; CPython's default is 700."""
+
+
 def _freeze() -> None:
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) -> ASGIApp:
@@ -59,8 +65,16 @@ def freeze_after_startup(app: ASGIApp, *, freeze: Callable[[], None] = _freeze) 
     Startup leaves a great many long-lived objects (SQLAlchemy, Alembic, the catalogue),
     and every full collection under load walked them all: the worst latencies and a good
     part of the throughput (docs/benchmarks.md). `gc.freeze()` once the app has started
-    moves them out of the collector's sight; reference counting still frees them. Only
-    `serve` does this: it owns the process, tests and other embedders do not.
+    moves them out of the collector's sight; reference counting still frees them.
+
+    Then the youngest generation's threshold goes from 700 to `YOUNG_COLLECTION_THRESHOLD`.
+    The collector counts allocations net of frees, and what requests in flight hold at a
+    moment (their scopes, tasks, coroutines, headers) crossed 700 every dozen requests: a
+    collection that walked the live requests, found nothing to free and moved them to an
+    older generation to be walked again. Garbage the collector is for (reference cycles)
+    still reaches the threshold and is collected; only the pointless passes go
+    (docs/benchmarks.md). Only `serve` does this: it owns the process, tests and other
+    embedders do not.
     """
 
     async def frozen(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,10 +1,16 @@
-"""`freeze_after_startup`: the collector is set aside once, when startup completes."""
+"""`freeze_after_startup`: the collector is set aside once, when startup completes, and then
+looks at the youngest generation less often."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.web.cli import freeze_after_startup
+from shared.web.cli import YOUNG_COLLECTION_THRESHOLD, _freeze, freeze_after_startup
 
 
 class Recorder:
@@ -60,3 +66,42 @@ async def test_freezes_once_before_startup_is_reported_and_passes_all_else_throu
     ]
     assert [m["type"] for m in http] == ["http.response.start", "http.response.body"]
     assert inner.scopes == ["lifespan", "http"]
+
+
+class Cycle:
+    """An object in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def restored_collector() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("restored_collector")
+def test_the_freeze_sets_startup_aside_and_raises_the_young_threshold() -> None:
+    older = gc.get_threshold()[1:]
+    _freeze()
+
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *older)
+
+
+@pytest.mark.usefixtures("restored_collector")
+def test_cycles_are_still_collected_without_being_asked() -> None:
+    """Garbage that only the collector frees still reaches the raised threshold."""
+    _freeze()
+    first = Cycle()
+    gone = weakref.ref(first)
+    del first
+    for _ in range(2 * YOUNG_COLLECTION_THRESHOLD):
+        Cycle()  # each leaves its instance and its __dict__ behind, for the collector
+
+    assert gone() is None
