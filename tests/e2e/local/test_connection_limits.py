@@ -7,6 +7,7 @@ import asyncio
 import json
 import select
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -180,3 +181,34 @@ def test_bytes_that_are_not_http_get_400_problem_json(tmp_path: Path) -> None:
         sock.sendall(b"\x00\x01\x02 / HTTP/1.1\r\n\r\n")
         _, answer = send_until_answered(sock, b"", 0)
     assert_problem(answer, 400)
+
+
+async def test_a_later_head_on_a_kept_connection_is_timed_from_its_first_byte(
+    tmp_path: Path,
+) -> None:
+    """On a kept-alive connection the time between requests does not count: a request
+    sent after 1.5 timeouts of quiet is served; a later head that stalls is answered 408,
+    no sooner than REQUEST_HEAD_TIMEOUT after its first byte."""
+    timeout = 2.0
+    # uvicorn closes a connection idle for 5 s: 1.5 timeouts of quiet stay below that.
+    with auth_service(tmp_path, {"REQUEST_HEAD_TIMEOUT": f"{timeout:g}"}) as service:
+        reader, writer = await asyncio.open_connection(*address(service))
+        request = b"GET /healthz HTTP/1.1\r\nHost: lanyard\r\n\r\n"
+
+        async def answer() -> bytes:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), DEADLINE)
+            _, headers, _ = split_response(head)
+            length = int(headers.get("content-length", "0"))
+            return head + await asyncio.wait_for(reader.readexactly(length), DEADLINE)
+
+        writer.write(request)
+        assert split_response(await answer())[0] == 200
+        await asyncio.sleep(1.5 * timeout)  # the quiet is what is tested, not a wait for it
+        writer.write(request)
+        assert split_response(await answer())[0] == 200
+
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: lanyard\r\nX-Slow: ")
+        first_byte = time.monotonic()
+        assert_problem(await answer(), 408)
+        assert time.monotonic() - first_byte >= timeout * 0.95
+        writer.close()
