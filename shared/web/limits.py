@@ -69,17 +69,13 @@ class LimitedProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._in_head = True
         self._head_bytes = 0
-        # When the head being read began (None between requests), and the one timer per
-        # connection that checks it: a request costs two assignments, not a timer of its own.
-        self._head_began: float | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._refused = False
 
     # Counting and timing each head.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._head_began = self.loop.time()
-        self._arm_head_timer(self.limits.head_timeout)
+        self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
@@ -102,35 +98,29 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._head_began is None and self._in_head:
-            self._head_began = self.loop.time()
+        if self._head_timer is None and self._in_head:
+            self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
-        self._in_head, self._head_began = False, None
+        self._in_head = False
+        self._disarm_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._in_head, self._head_bytes = True, 0
 
-    def _arm_head_timer(self, delay: float) -> None:
-        self._head_timer = self.loop.call_later(delay, self._check_head)
+    def _arm_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(self.limits.head_timeout, self._head_timed_out)
 
     def _disarm_head_timer(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
 
-    def _check_head(self) -> None:
-        """The connection's timer: refuse a head that is late; else look again when the
-        head being read would be (or a whole timeout later, between requests)."""
+    def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or self._refused:
-            return
-        began, timeout = self._head_began, self.limits.head_timeout
-        waited = self.loop.time() - began if began is not None and self._in_head else 0.0
-        if waited < timeout:
-            self._arm_head_timer(timeout - waited)
+        if self.transport.is_closing() or not self._in_head:
             return
         if self._head_bytes == 0:
             self.transport.close()
