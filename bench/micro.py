@@ -33,7 +33,7 @@ from shared.tokens.verifier import TokenVerifier
 from tests.support.jwks import JWKSFake
 from tests.support.tokens import TokenMinter
 
-__all__ = ["MicroResult", "run_micro"]
+__all__ = ["MicroResult", "alternating", "run_micro"]
 
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
@@ -50,7 +50,7 @@ class MicroResult:
     batch: int
 
 
-async def _alternating(
+async def alternating(
     operations: dict[str, Operation], batch: int, repetitions: int
 ) -> list[MicroResult]:
     """Time each operation `batch` times per repetition, the operations taking turns."""
@@ -109,7 +109,7 @@ async def _verification(
                 issuer=minter.issuer,
             )
 
-        results = await _alternating(
+        results = await alternating(
             {
                 "RSA-2048 verify (cryptography)": raw,
                 "TokenVerifier, cold (cache off)": lambda i: cold.verify(tokens[i % n]),
@@ -150,7 +150,7 @@ async def _issuance(workdir: Path, batch: int, repetitions: int) -> list[MicroRe
     def booth(i: int) -> None:
         encode()
 
-    return await _alternating(
+    return await alternating(
         {
             "RSA-2048 sign (cryptography)": raw,
             "jwt.encode RS256, as the booth signs": booth,

@@ -7,7 +7,8 @@ its real path (download with the size cap, JWS parse, RSA verify, strict JSON, s
 Reports the milliseconds of the `refresh()` that loads it, the peak of Python memory it
 allocated (tracemalloc) and the size on the wire. Then what the list costs each request:
 `TokenVerifier.verify` of a token it has verified before (the usual request), with no list
-and with the loaded one, best of five passes over 1,000 tokens. Nothing here is asserted.
+and against the list, through the real key set and revocation caches, timed batch by batch
+in turns (`bench.micro.alternating`), medians. Nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ from pathlib import Path
 
 import httpx
 
+from bench.micro import alternating
 from bench.processes import start_uvicorn
 from shared.tokens.claims import ClaimsPolicy
 from shared.tokens.errors import RevokedToken
 from shared.tokens.jwks import JWKSCache
 from shared.tokens.jws import sign
 from shared.tokens.revocation_cache import RevocationCache
-from shared.tokens.revocations import REVOCATIONS_TYPE, RevocationList, revocations_payload
+from shared.tokens.revocations import REVOCATIONS_TYPE, revocations_payload
 from shared.tokens.verifier import TokenVerifier
+from tests.support.jwks import JWKSFake
 from tests.support.tokens import TokenMinter
 
 __all__ = ["CheckCost", "ListLoad", "measure_check", "measure_list_load"]
@@ -59,71 +62,51 @@ class CheckCost:
     with_us: float
 
 
-class _Key:
-    """A key source of one key that never changes."""
-
-    generation = 0
-
-    def __init__(self, minter: TokenMinter) -> None:
-        self._minter = minter
-
-    async def get(self, kid: str) -> object:
-        return self._minter.key.public_key() if kid == self._minter.kid else None
-
-
-class _Held:
-    def __init__(self, current: RevocationList | None) -> None:
-        self.current = current
-
-
-def _verifier(minter: TokenMinter, held: _Held) -> TokenVerifier:
-    policy = ClaimsPolicy(issuer=ISSUER, audience=minter.audience, leeway=5, max_lifetime=3600)
-    return TokenVerifier(_Key(minter), policy, revocations=held)  # type: ignore[arg-type]
-
-
-async def _verify_cost(minter: TokenMinter, tokens: list[str], held: _Held) -> float:
-    verifier = _verifier(minter, held)
-    for token in tokens:
-        await verifier.verify(token)  # every later call is a cache hit, as in a request
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(20):
-            for token in tokens:
-                await verifier.verify(token)
-        best = min(best, (time.perf_counter() - started) / (20 * len(tokens)) * 1e6)
-    return best
-
-
-async def _refused(minter: TokenMinter, token: str, held: _Held) -> bool:
-    verifier = _verifier(minter, held)
-    try:
-        await verifier.verify(token)
-    except RevokedToken:
-        return True
-    return False
+async def _check_cost(sessions: int) -> CheckCost:
+    minter = TokenMinter(issuer=ISSUER, kid="bench-key")
+    booth = JWKSFake(minter.jwk, signer=minter)
+    booth.revoked_sids = {secrets.token_hex(16) for _ in range(sessions)}
+    async with httpx.AsyncClient(transport=booth.transport()) as client:
+        keys = JWKSCache(f"{ISSUER}/jwks.json", client=client)
+        await keys.refresh()
+        held = RevocationCache(f"{ISSUER}/revocations.jwt", client=client, keys=keys, issuer=ISSUER)
+        if not await held.refresh():
+            raise RuntimeError("the revocation list was not believed")
+        policy = ClaimsPolicy(minter.issuer, minter.audience)
+        plain = TokenVerifier(keys, policy)
+        checked = TokenVerifier(keys, policy, revocations=held)
+        tokens = [
+            minter.mint(f"user{i:04d}", sid=secrets.token_hex(16), jti=secrets.token_hex(16))
+            for i in range(1000)
+        ]
+        for token in tokens:  # every later call is a cache hit, as in a request
+            await plain.verify(token)
+            await checked.verify(token)
+        # The list timed is the one consulted: a token of a listed session is refused.
+        try:
+            await checked.verify(minter.mint("listed", sid=next(iter(booth.revoked_sids))))
+        except RevokedToken:
+            pass
+        else:
+            raise RuntimeError("the list timed was not consulted: a listed session passed")
+        n = len(tokens)
+        timed = await alternating(
+            {
+                "without": lambda i: plain.verify(tokens[i % n]),
+                "with": lambda i: checked.verify(tokens[i % n]),
+            },
+            batch=n,
+            repetitions=20,
+        )
+        await keys.aclose()
+        await held.aclose()
+    us = {result.name: result.us for result in timed}
+    return CheckCost(sessions, us["without"], us["with"])
 
 
 def measure_check(sessions: int = 100_000) -> CheckCost:
     """The per-request cost of the revocation check against a list of `sessions`."""
-    minter = TokenMinter(issuer=ISSUER, kid="bench-key")
-    now = time.time()
-    listed = RevocationList(
-        issued_at=now,
-        expires_at=now + 600,
-        sids=frozenset(secrets.token_hex(16) for _ in range(sessions)),
-    )
-    tokens = [
-        minter.mint(f"user{i:04d}", sid=secrets.token_hex(16), jti=secrets.token_hex(16))
-        for i in range(1000)
-    ]
-    without = asyncio.run(_verify_cost(minter, tokens, _Held(None)))
-    with_list = asyncio.run(_verify_cost(minter, tokens, _Held(listed)))
-    # The list measured is the one consulted: a token of a listed session is refused.
-    revoked = minter.mint("listed", sid=next(iter(listed.sids)))
-    if not asyncio.run(_refused(minter, revoked, _Held(listed))):
-        raise RuntimeError("the list timed was not consulted: a listed session passed")
-    return CheckCost(sessions, without, with_list)
+    return asyncio.run(_check_cost(sessions))
 
 
 def _write_list(workdir: Path, minter: TokenMinter, sessions: int) -> int:
