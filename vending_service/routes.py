@@ -48,11 +48,9 @@ def _picture_id(request: Request) -> str:
     return picture_id
 
 
-def _json(body: str, quota: Quota | None = None, now: float = 0.0) -> Response:
-    """A JSON answer; with `quota`, its rate-limit headers as of `now`."""
-    response = Response(body, media_type=_JSON)
-    if quota is not None:
-        response.raw_headers += rate_limit_raw_headers(quota, now)
+def _with_quota(response: Response, quota: Quota, now: float) -> Response:
+    """`response` with the rate-limit headers of `quota` as of `now`."""
+    response.raw_headers += rate_limit_raw_headers(quota, now)
     return response
 
 
@@ -61,7 +59,8 @@ def _picture(
 ) -> Response:
     state = app_state(request)
     now = state.machine.clock()
-    return _json(state.records.json(picture, viewer, now), quota, now)
+    response = Response(state.records.json(picture, viewer, now), media_type=_JSON)
+    return response if quota is None else _with_quota(response, quota, now)
 
 
 def _query_values(query: bytes, name: str) -> list[str]:
@@ -96,7 +95,8 @@ async def list_cats(request: Request) -> Response:
     state = app_state(request)
     chosen, quota = await state.machine.vend(caller, count)
     now = state.machine.clock()
-    return _json(state.records.gallery(chosen, quota, caller.sub, now), quota, now)
+    body = state.records.gallery(chosen, quota, caller.sub, now)
+    return _with_quota(Response(body, media_type=_JSON), quota, now)
 
 
 async def get_cat(request: Request) -> Response:
@@ -218,9 +218,7 @@ async def me(request: Request) -> Response:
         "scopes": sorted(caller.scopes),
         "quota": quota_record(quota),
     }
-    response = JSONResponse(body)
-    response.raw_headers += rate_limit_raw_headers(quota, machine.clock())
-    return response
+    return _with_quota(JSONResponse(body), quota, machine.clock())
 
 
 async def healthz(request: Request) -> Response:
