@@ -100,6 +100,22 @@ def _verdict(met: bool | None) -> str:
     return {True: "met    ", False: "NOT met", None: "not measured"}[met]
 
 
+def _throughput_bars(
+    throughput: list[dict[str, Any]], users: str, figure: str, runs: str
+) -> list[tuple[str, str, float, float, float]]:
+    """One bar per throughput case: its label, variant, `figure` and the spread of `runs`."""
+    return [
+        (
+            f"{t['variant']}: {WORKLOADS[t['workload']].replace('distinct users', users)}"[:42],
+            t["variant"],
+            t[figure],
+            min(t[runs]),
+            max(t[runs]),
+        )
+        for t in throughput
+    ]
+
+
 def draw_chart(summary: dict[str, Any], path: Path) -> None:
     """Write the PNG of `summary` (as `bench.report.summarize` makes it) to `path`."""
     method, found = summary["method"], summary["machine"]
@@ -144,38 +160,13 @@ def draw_chart(summary: dict[str, Any], path: Path) -> None:
         "Throughput, requests/s (median; line: spread of the runs; dashes: the bare route)",
         f"{method['seconds']:g} s x {method['repetitions']} runs each",
     )
-    canvas.bars(
-        [
-            (
-                f"{t['variant']}: {WORKLOADS[t['workload']].replace('distinct users', users)}"[:42],
-                t["variant"],
-                t["rps"],
-                min(t["rps_runs"]),
-                max(t["rps_runs"]),
-            )
-            for t in throughput
-        ],
-        "/s",
-        bare,
-    )
+    canvas.bars(_throughput_bars(throughput, users, "rps", "rps_runs"), "/s", bare)
 
     canvas.heading(
         "CPU per request, microseconds (the server process's own accounting, median)",
         "redis-server's own CPU not included",
     )
-    canvas.bars(
-        [
-            (
-                f"{t['variant']}: {WORKLOADS[t['workload']].replace('distinct users', users)}"[:42],
-                t["variant"],
-                t["cpu_us_per_request"],
-                min(t["cpu_us_runs"]),
-                max(t["cpu_us_runs"]),
-            )
-            for t in throughput
-        ],
-        "us",
-    )
+    canvas.bars(_throughput_bars(throughput, users, "cpu_us_per_request", "cpu_us_runs"), "us")
 
     if layers:
         canvas.heading(
