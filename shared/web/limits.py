@@ -23,7 +23,6 @@ moment (nginx's lingering close), so a client still writing gets the answer, not
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -34,7 +33,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from shared.logs import REQUEST_ID
 from shared.settings import ConnectionLimits
 from shared.web.edge import request_id
-from shared.web.problems import PROBLEM_JSON, problem_response
+from shared.web.problems import problem_response
 
 __all__ = ["limited_protocol", "too_many_connections"]
 
@@ -149,28 +148,17 @@ class LimitedProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False
             self.flow.pause_reading()
             return
-        rid = request_id(None)
-        token = REQUEST_ID.set(rid)
+        token = REQUEST_ID.set(request_id(None))
         try:
             log.warning("refused a connection: %s (%s)", title, detail)
+            answer = problem_response(status, title, detail, headers={"Connection": "close"})
         finally:
             REQUEST_ID.reset(token)
-        body = json.dumps(
-            {"type": "about:blank", "title": title, "status": status, "detail": detail}
-            | {"request_id": rid},
-            separators=(",", ":"),
-        ).encode()
+        # No ASGI cycle to send it through: the same answer, written to the socket as it is.
         head = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
+        for name, value in [*self.server_state.default_headers, *answer.raw_headers]:
             head += [name, b": ", value, b"\r\n"]
-        head += [
-            b"content-type: " + PROBLEM_JSON.encode() + b"\r\n",
-            b"content-length: " + str(len(body)).encode() + b"\r\n",
-            b"cache-control: no-store\r\n",
-            b"x-request-id: " + rid.encode() + b"\r\n",
-            b"connection: close\r\n\r\n",
-            body,
-        ]
+        head += [b"\r\n", bytes(answer.body)]
         self.transport.write(b"".join(head))
         # Half-close and discard what still comes, for a moment, so the client reads this
         # answer rather than a reset (closing with unread input sends an RST).
